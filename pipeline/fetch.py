@@ -1,0 +1,15 @@
+"""Stage 1: write the ARC split's task inputs and, separately, its solutions."""
+
+import hydra
+from omegaconf import DictConfig
+
+from abmcts.experiment.cli import run_stages
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    run_stages(["fetch"], cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""All four stages in one process: the quick start, and one MLflow run per Hydra multirun job."""
+
+import hydra
+from omegaconf import DictConfig
+
+from abmcts.experiment.cli import run_stages
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    run_stages(["fetch", "search", "select", "score"], cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Stage 4: Pass@k, Pass@2, official and Kaggle scores, plots, MLflow run."""
+
+import hydra
+from omegaconf import DictConfig
+
+from abmcts.experiment.cli import run_stages
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    run_stages(["score"], cfg)
+
+
+if __name__ == "__main__":
+    main()

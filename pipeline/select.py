@@ -1,0 +1,15 @@
+"""Stage 3: choose two attempts per test input with the configured selection strategy."""
+
+import hydra
+from omegaconf import DictConfig
+
+from abmcts.experiment.cli import run_stages
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    run_stages(["select"], cfg)
+
+
+if __name__ == "__main__":
+    main()

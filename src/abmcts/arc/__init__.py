@@ -1,0 +1,1 @@
+"""ARC layer: tasks, prompts, code extraction, sandboxed execution, reward."""

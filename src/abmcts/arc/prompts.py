@@ -1,0 +1,253 @@
+"""Prompt rendering and parsing.
+
+The wording lives in templates (conf/prompts/); grids and sections are rendered by fixed code between
+fixed marker lines, so `parse_prompt` recovers the task from any template wording. Offline models read
+tasks back through `parse_prompt` only, which is why a prompt never carries a test output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from abmcts.arc.task import Grid, Pair, Task, grid_problem
+from abmcts.errors import ConfigError, InputError
+
+INITIAL_FIELDS = {"examples", "test_inputs", "n_train", "n_test"}
+REQUIRED_INITIAL = {"examples", "test_inputs"}
+REFINEMENT_FIELDS = INITIAL_FIELDS | {"parent_code", "feedback", "n_correct", "parent_test_outputs"}
+REQUIRED_REFINEMENT = REQUIRED_INITIAL | {"parent_code", "feedback", "parent_test_outputs"}
+
+# Marker lines (each alone on its line). Sections the parser reads:
+M_INPUT, M_OUTPUT, M_TEST = "input", "output", "test_input"
+M_PARENT_OUT, M_PARENT_ERR, M_PARENT_TEST, M_PARENT_TEST_ERR = (
+    "parent_output",
+    "parent_error",
+    "parent_test_output",
+    "parent_test_error",
+)
+M_EXPECTED, M_CODE = "expected_output", "parent_code"
+MAX_ERROR_CHARS = 300
+
+
+@dataclass(frozen=True)
+class PromptTemplates:
+    """The wording of the two prompts; `{placeholders}` are filled by the render functions."""
+
+    initial: str
+    refinement: str
+
+    def __post_init__(self) -> None:
+        _check_fields("initial", self.initial, INITIAL_FIELDS, REQUIRED_INITIAL)
+        _check_fields("refinement", self.refinement, REFINEMENT_FIELDS, REQUIRED_REFINEMENT)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>") -> PromptTemplates:
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"prompt templates {source}: expected a mapping, got {type(data).__name__}")
+        extra = set(data) - {"initial", "refinement"}
+        if extra:
+            raise ConfigError(f"prompt templates {source}: unknown key(s) {sorted(extra)}")
+        for key in ("initial", "refinement"):
+            if not isinstance(data.get(key), str):
+                raise ConfigError(f"prompt templates {source}: key {key!r} must be a string")
+        return cls(initial=data["initial"], refinement=data["refinement"])
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> PromptTemplates:
+        import yaml  # pyyaml ships with omegaconf; only needed when loading outside Hydra
+
+        try:
+            data = yaml.safe_load(Path(path).read_text())
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError(f"prompt templates {path}: {exc}") from exc
+        return cls.from_dict(data, source=str(path))
+
+
+def _check_fields(name: str, template: str, allowed: set[str], required: set[str]) -> None:
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(template) if f is not None}
+    except ValueError as exc:
+        raise ConfigError(f"prompt template {name!r}: {exc}") from exc
+    unknown = fields - allowed
+    if unknown:
+        raise ConfigError(f"prompt template {name!r}: unknown placeholder(s) {sorted(unknown)}")
+    missing = required - fields
+    if missing:
+        raise ConfigError(f"prompt template {name!r}: missing placeholder(s) {sorted(missing)}")
+
+
+@dataclass(frozen=True)
+class ParsedPrompt:
+    train: list[Pair]
+    test_inputs: list[Grid]
+    parent_code: str | None
+    parent_train_outputs: list[Grid | None] | None
+
+
+def grid_text(grid: Grid) -> str:
+    """One row per line, cells separated by spaces."""
+    return "\n".join(" ".join(str(v) for v in row) for row in grid)
+
+
+def _block(marker: str, body: str) -> str:
+    return f"<{marker}>\n{body}\n</{marker}>"
+
+
+def _examples(task: Task) -> str:
+    parts = []
+    for i, pair in enumerate(task.train, 1):
+        parts.append(
+            f"Example {i} input ({len(pair.input)}x{len(pair.input[0])}):\n{_block(M_INPUT, grid_text(pair.input))}\n"
+            f"Example {i} output ({len(pair.output)}x{len(pair.output[0])}):\n{_block(M_OUTPUT, grid_text(pair.output))}"
+        )
+    return "\n\n".join(parts)
+
+
+def _tests(task: Task) -> str:
+    return "\n\n".join(
+        f"Test input {i} ({len(g)}x{len(g[0])}):\n{_block(M_TEST, grid_text(g))}"
+        for i, g in enumerate(task.test_inputs, 1)
+    )
+
+
+def _error_line(error: str | None) -> str:
+    text = " ".join((error or "no output").split())
+    return text[:MAX_ERROR_CHARS]
+
+
+def render_initial(task: Task, templates: PromptTemplates) -> str:
+    return templates.initial.format(
+        examples=_examples(task),
+        test_inputs=_tests(task),
+        n_train=len(task.train),
+        n_test=len(task.test_inputs),
+    )
+
+
+def render_refinement(
+    task: Task,
+    templates: PromptTemplates,
+    parent_code: str,
+    train_outputs: Sequence[Grid | None],
+    test_outputs: Sequence[Grid | None],
+    train_errors: Sequence[str | None] | None = None,
+    test_errors: Sequence[str | None] | None = None,
+) -> str:
+    """Prompt to improve `parent_code`, showing per demonstration whether it was right.
+
+    An output of None means the program failed on that grid; its error (if given) is shown instead.
+    """
+    n = len(task.train)
+    if len(train_outputs) != n or len(test_outputs) != len(task.test_inputs):
+        raise InputError(
+            f"render_refinement task {task.task_id!r}: got {len(train_outputs)} train / {len(test_outputs)} "
+            f"test outputs for {n} demonstrations / {len(task.test_inputs)} test inputs"
+        )
+    feedback, n_correct = [], 0
+    for i, (pair, out) in enumerate(zip(task.train, train_outputs, strict=True)):
+        err = train_errors[i] if train_errors else None
+        if out is not None and grid_problem(out) is None:
+            ok = out == pair.output
+            n_correct += ok
+            head = f"Example {i + 1}: {'correct' if ok else 'wrong'}"
+            body = f"Your output:\n{_block(M_PARENT_OUT, grid_text(out))}"
+        else:
+            head = f"Example {i + 1}: wrong (error)"
+            body = f"Error:\n{_block(M_PARENT_ERR, _error_line(err))}"
+        expected = f"Expected output:\n{_block(M_EXPECTED, grid_text(pair.output))}"
+        feedback.append(f"{head}\n{body}\n{expected}")
+    feedback.append(f"Your program is correct for {n_correct} of {n} examples.")
+    tests = []
+    for i, out in enumerate(test_outputs):
+        if out is not None and grid_problem(out) is None:
+            tests.append(f"Your output on test input {i + 1}:\n{_block(M_PARENT_TEST, grid_text(out))}")
+        else:
+            err = test_errors[i] if test_errors else None
+            tests.append(f"Your program failed on test input {i + 1}:\n{_block(M_PARENT_TEST_ERR, _error_line(err))}")
+    code = parent_code.strip("\n")
+    return templates.refinement.format(
+        examples=_examples(task),
+        test_inputs=_tests(task),
+        n_train=n,
+        n_test=len(task.test_inputs),
+        parent_code=_block(M_CODE, f"```python\n{code}\n```"),
+        feedback="\n\n".join(feedback),
+        n_correct=n_correct,
+        parent_test_outputs="\n\n".join(tests),
+    )
+
+
+def _parse_grid(lines: list[str], where: str) -> Grid:
+    try:
+        grid = [[int(tok) for tok in line.split()] for line in lines]
+    except ValueError as exc:
+        raise InputError(f"prompt {where}: not a grid of digits ({exc})") from exc
+    problem = grid_problem(grid)
+    if problem:
+        raise InputError(f"prompt {where}: {problem}")
+    return grid
+
+
+_MARKERS = (M_INPUT, M_OUTPUT, M_TEST, M_PARENT_OUT, M_PARENT_ERR, M_PARENT_TEST, M_PARENT_TEST_ERR, M_EXPECTED, M_CODE)
+_SECTION = re.compile(r"<(" + "|".join(_MARKERS) + r")>\n(.*?)\n</\1>", re.DOTALL)
+
+
+def _sections(text: str) -> list[tuple[str, list[str]]]:
+    """(marker, body lines) for every marker block, in order of appearance.
+
+    A block is `<name>` + newline + body + newline + `</name>`, wherever it sits on its lines, so
+    template text glued to a placeholder does not hide a section.
+    """
+    out = [(m.group(1), m.group(2).split("\n")) for m in _SECTION.finditer(text)]
+    opened = sum(text.count(f"<{name}>\n") for name in _MARKERS)
+    if opened != len(out):
+        raise InputError(f"prompt: {opened - len(out)} marker section(s) are never closed")
+    return out
+
+
+def _strip_fence(lines: list[str]) -> str:
+    if lines and lines[0].strip().startswith("```"):
+        lines = lines[1:]
+    if lines and lines[-1].strip() == "```":
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
+def parse_prompt(text: str) -> ParsedPrompt:
+    """Recover demonstrations, test inputs and (for refinement) the parent's code and outputs."""
+    inputs, outputs, tests, parent_out = [], [], [], []
+    code = None
+    for name, body in _sections(text):
+        if name == M_INPUT:
+            inputs.append(_parse_grid(body, f"example {len(inputs) + 1} input"))
+        elif name == M_OUTPUT:
+            outputs.append(_parse_grid(body, f"example {len(outputs) + 1} output"))
+        elif name == M_TEST:
+            tests.append(_parse_grid(body, f"test input {len(tests) + 1}"))
+        elif name == M_PARENT_OUT:
+            parent_out.append(_parse_grid(body, f"parent output {len(parent_out) + 1}"))
+        elif name == M_PARENT_ERR:
+            parent_out.append(None)
+        elif name == M_CODE:
+            code = _strip_fence(body)
+    if len(inputs) != len(outputs) or not inputs:
+        raise InputError(f"prompt: found {len(inputs)} example inputs and {len(outputs)} outputs")
+    if not tests:
+        raise InputError("prompt: no test input found")
+    if code is not None and len(parent_out) != len(inputs):
+        raise InputError(f"prompt: {len(parent_out)} parent outputs for {len(inputs)} examples")
+    train = [Pair(i, o) for i, o in zip(inputs, outputs, strict=True)]
+    return ParsedPrompt(train, tests, code, parent_out if code is not None else None)
+
+
+def prompt_hash(messages: Sequence[Mapping[str, Any]]) -> str:
+    """Short stable id of a message list (first 16 hex digits of its sha256)."""
+    blob = json.dumps(list(messages), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

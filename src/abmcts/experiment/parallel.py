@@ -1,0 +1,120 @@
+"""Run many tasks' searches with joblib: local processes by default, a Dask cluster by config.
+
+Each worker process builds its model client and sandbox pool once and reuses them for every task
+it is given; a task's result is its tree file on disk, so workers return only a small summary.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from abmcts.arc.prompts import PromptTemplates
+from abmcts.arc.task import Task
+from abmcts.experiment.config import ExecutorConfig, RootConfig
+from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.runner import SearchSettings, TaskSearch
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def build_client(cfg: RootConfig) -> Any:
+    """The model client for this config; fails fast on unknown models or missing API keys."""
+    from abmcts.llm import LLMClient, ModelSpec, ResponseCache
+
+    specs = {m.name: ModelSpec(**asdict(m)) for m in cfg.models.specs}
+    return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode))
+
+
+def build_executor(cfg: ExecutorConfig) -> Any:
+    from abmcts.arc.sandbox import Executor
+
+    return Executor(n_workers=cfg.sandbox_workers, timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
+
+
+def _worker_resources(cfg: RootConfig) -> tuple[Any, Any]:
+    """Client and sandbox pool of this process, rebuilt only when the config changes."""
+    key = repr((cfg.models, cfg.cache, cfg.executor))
+    if _WORKER_STATE.get("key") != key:
+        _close_worker_resources()
+        _WORKER_STATE.update(key=key, client=build_client(cfg), executor=build_executor(cfg.executor))
+    return _WORKER_STATE["client"], _WORKER_STATE["executor"]
+
+
+def _close_worker_resources() -> None:
+    executor = _WORKER_STATE.pop("executor", None)
+    if executor is not None:
+        executor.close()
+    _WORKER_STATE.clear()
+
+
+atexit.register(_close_worker_resources)
+
+
+def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
+    """Search one task to its budget (resuming any checkpoint) and summarise it."""
+    client, executor = _worker_resources(cfg)
+    before = client.cache.stats.as_dict()
+    settings = SearchSettings(
+        algorithm=cfg.search.algorithm,
+        params=dict(cfg.search.params),
+        budget=cfg.search.budget,
+        batch_size=cfg.search.batch_size,
+        seed=cfg.seed,
+        reward=cfg.search.reward,
+        checkpoint_every=cfg.search.checkpoint_every,
+    )
+    templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
+    models = [m.name for m in cfg.models.specs]
+    record = TaskSearch(task, settings, client, models, executor, templates, tree_path).run()
+    after = client.cache.stats.as_dict()
+    return {
+        "task_id": task.task_id,
+        "calls": len(record["nodes"]),
+        "best_reward": max((n["reward"] for n in record["nodes"]), default=0.0),
+        "cache": {k: after[k] - before.get(k, 0) for k in after},
+    }
+
+
+@contextlib.contextmanager
+def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
+    """joblib settings for the configured backend; `dask` connects to (or starts) a cluster."""
+    if cfg.backend != "dask":
+        backend = {"sequential": "sequential", "threading": "threading"}.get(cfg.backend, "loky")
+        yield {"backend": backend, "n_jobs": 1 if backend == "sequential" else cfg.n_jobs}
+        return
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if cfg.address:
+        client = Client(cfg.address)
+    else:
+        cluster = LocalCluster(n_workers=max(cfg.n_jobs, 1), threads_per_worker=1, processes=True)
+        client = Client(cluster)
+    try:
+        yield {"backend": "dask", "n_jobs": -1}
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def run_tasks(cfg: RootConfig, tasks: list[Task], paths: RunPaths, progress: bool = True) -> list[dict]:
+    """Search all tasks; results come back as they finish so the progress bar moves."""
+    from joblib import Parallel, delayed, parallel_config
+    from tqdm import tqdm
+
+    build_client(cfg)  # fail fast (unknown model, missing key) before any worker starts
+    paths.trees.mkdir(parents=True, exist_ok=True)
+    jobs = [delayed(search_one)(cfg, task, str(paths.tree(task.task_id))) for task in tasks]
+    with joblib_backend(cfg.executor) as backend:
+        with parallel_config(backend=backend["backend"], n_jobs=backend["n_jobs"]):
+            results = Parallel(return_as="generator_unordered")(jobs)
+            bar = tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress)
+            collected = list(bar)
+    if cfg.executor.backend == "sequential":
+        _close_worker_resources()
+    return sorted(collected, key=lambda r: r["task_id"])

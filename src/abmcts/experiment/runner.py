@@ -1,0 +1,221 @@
+"""Run one task's search: glue the search algorithm, the model client and the sandbox.
+
+The tree file is the single source of truth for a task: it is checkpointed atomically every few
+calls, so a killed run resumes from the last checkpoint and the response cache covers the calls
+made after it (no model call is ever paid twice).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from abmcts.arc.extract import NoCodeError, extract_code
+from abmcts.arc.prompts import PromptTemplates, prompt_hash, render_initial, render_refinement
+from abmcts.arc.reward import reward as compute_reward
+from abmcts.arc.task import Task
+from abmcts.errors import InputError
+from abmcts.io import atomic_write_json, read_json
+from abmcts.search import make_algorithm
+
+TREE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Everything that shapes one task's search (besides the models and the task itself)."""
+
+    algorithm: str = "ab_mcts_a"
+    params: dict[str, Any] = field(default_factory=dict)
+    budget: int = 250
+    batch_size: int = 1
+    seed: int = 0
+    reward: str = "exact"
+    checkpoint_every: int = 10
+
+
+@dataclass
+class NodeRecord:
+    """One model call and what its program did; serialised as a plain dict in the tree file."""
+
+    id: int
+    parent: int | None
+    model: str
+    prompt_hash: str
+    sample_index: int
+    code: str | None
+    reward: float
+    train_correct: list[bool]
+    train_outputs: list[Any]
+    test_outputs: list[Any]
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float
+    latency_s: float
+    error: str | None
+
+
+def task_seed(seed: int, task_id: str) -> int:
+    """A per-task seed that does not depend on which tasks run or in which order."""
+    digest = hashlib.sha256(f"{seed}:{task_id}".encode()).hexdigest()
+    return int(digest[:8], 16)
+
+
+def messages_for(task: Task, templates: PromptTemplates, parent: dict | None) -> list[dict[str, str]]:
+    if parent is None:
+        text = render_initial(task, templates)
+    else:
+        text = render_refinement(
+            task, templates, parent["code"] or "", parent["train_outputs"], parent["test_outputs"]
+        )
+    return [{"role": "user", "content": text}]
+
+
+def evaluate_program(
+    task: Task, code: str, executor: Any, reward_kind: str
+) -> tuple[list[Any], list[Any], list[bool], float, str | None]:
+    """Run a program on the train and test inputs (one sandbox round trip) and score it on train."""
+    grids = [p.input for p in task.train] + list(task.test_inputs)
+    results = executor.run(code, grids)
+    outputs = [r.output for r in results]
+    n_train = len(task.train)
+    train_out, test_out = outputs[:n_train], outputs[n_train:]
+    expected = [p.output for p in task.train]
+    correct = [o is not None and o == e for o, e in zip(train_out, expected, strict=True)]
+    errors = [f"{r.kind}: {r.error}" for r in results if r.error]
+    score = compute_reward(train_out, expected, kind=reward_kind)
+    return train_out, test_out, correct, score, (errors[0] if errors else None)
+
+
+class TaskSearch:
+    """The search over one task; `run()` drives it to the budget, checkpointing as it goes."""
+
+    def __init__(
+        self,
+        task: Task,
+        settings: SearchSettings,
+        client: Any,
+        models: list[str],
+        executor: Any,
+        templates: PromptTemplates,
+        tree_path: str | os.PathLike,
+    ) -> None:
+        if not models:
+            raise InputError("search: no models configured")
+        self.task = task
+        self.settings = settings
+        self.client = client
+        self.models = list(models)
+        self.executor = executor
+        self.templates = templates
+        self.tree_path = Path(tree_path)
+        self.algo = make_algorithm(
+            settings.algorithm, seed=task_seed(settings.seed, task.task_id), **settings.params
+        )
+        self.nodes: list[dict[str, Any]] = []
+        self.tree = self.algo.init_tree()
+        self._request_counts: Counter[tuple[str, str]] = Counter()
+
+    def header(self, complete: bool) -> dict[str, Any]:
+        return {
+            "format": TREE_FORMAT,
+            "task_id": self.task.task_id,
+            "complete": complete,
+            "budget": self.settings.budget,
+            "algorithm": self.settings.algorithm,
+            "models": self.models,
+            "nodes": self.nodes,
+            "search_state": self.tree.to_dict(),
+        }
+
+    def resume(self) -> bool:
+        """Load a checkpoint if one exists; True when the task is already complete."""
+        if not self.tree_path.exists():
+            return False
+        data = read_json(self.tree_path, "tree checkpoint")
+        where = f"tree checkpoint {self.tree_path}"
+        if not isinstance(data, dict) or data.get("task_id") != self.task.task_id:
+            raise InputError(f"{where}: not a tree file for task {self.task.task_id!r}")
+        if data.get("budget") != self.settings.budget or data.get("algorithm") != self.settings.algorithm:
+            raise InputError(
+                f"{where}: written with budget={data.get('budget')} algorithm={data.get('algorithm')}, "
+                f"now budget={self.settings.budget} algorithm={self.settings.algorithm}; use a new run name"
+            )
+        try:
+            self.tree = self.algo.load_tree(data["search_state"])
+            self.nodes = list(data["nodes"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"{where}: corrupted ({exc})") from None
+        for node in self.nodes:
+            self._request_counts[(node["model"], node["prompt_hash"])] += 1
+        return bool(data.get("complete"))
+
+    def run(self) -> dict[str, Any]:
+        if self.resume():
+            return self.header(complete=True)
+        since_checkpoint = 0
+        while len(self.nodes) < self.settings.budget:
+            batch = min(self.settings.batch_size, self.settings.budget - len(self.nodes))
+            self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
+            requests = []
+            for trial in trials:
+                parent = None if trial.parent_state is None else self.nodes[trial.parent_state]
+                messages = messages_for(self.task, self.templates, parent)
+                phash = prompt_hash(messages)
+                sample_index = self._request_counts[(trial.action, phash)]
+                self._request_counts[(trial.action, phash)] += 1
+                requests.append((trial, parent, messages, phash, sample_index))
+            completions = self.client.complete_many(
+                [(trial.action, messages, index) for trial, _, messages, _, index in requests]
+            )
+            for (trial, parent, _messages, phash, index), completion in zip(requests, completions, strict=True):
+                node = self._make_node(trial.action, parent, phash, index, completion)
+                self.nodes.append(node)
+                self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))
+            since_checkpoint += len(trials)
+            if since_checkpoint >= self.settings.checkpoint_every:
+                atomic_write_json(self.tree_path, self.header(complete=False))
+                since_checkpoint = 0
+        record = self.header(complete=True)
+        atomic_write_json(self.tree_path, record)
+        return record
+
+    def _make_node(
+        self, model: str, parent: dict | None, phash: str, sample_index: int, completion: Any
+    ) -> dict[str, Any]:
+        n_train, n_test = len(self.task.train), len(self.task.test_inputs)
+        code, error = None, completion.error
+        train_out: list[Any] = [None] * n_train
+        test_out: list[Any] = [None] * n_test
+        correct, score = [False] * n_train, 0.0
+        if error is None:
+            try:
+                code = extract_code(completion.text)
+            except NoCodeError as exc:
+                error = f"no_code: {exc}"
+        if code is not None:
+            train_out, test_out, correct, score, error = evaluate_program(
+                self.task, code, self.executor, self.settings.reward
+            )
+        record = NodeRecord(
+            id=len(self.nodes),
+            parent=None if parent is None else parent["id"],
+            model=model,
+            prompt_hash=phash,
+            sample_index=sample_index,
+            code=code,
+            reward=score,
+            train_correct=correct,
+            train_outputs=train_out,
+            test_outputs=test_out,
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            cost=completion.cost,
+            latency_s=completion.latency_s,
+            error=error,
+        )
+        return record.__dict__

@@ -1,0 +1,52 @@
+"""Atomic file output: a killed process leaves the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from abmcts.errors import InputError
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write `text` to `path` via a temp file in the same directory, fsync, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def dumps_json(obj: Any) -> str:
+    """Canonical compact JSON: sorted keys, no spaces, so equal content gives equal bytes."""
+    return json.dumps(obj, separators=(",", ":"), sort_keys=True)
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
+    atomic_write_text(path, dumps_json(obj))
+
+
+def read_json(path: str | os.PathLike, what: str) -> Any:
+    """Load JSON, turning a missing or malformed file into one clear InputError."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{what} {path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{what} {path}: malformed JSON ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{what} {path}: not UTF-8 text ({exc})") from None

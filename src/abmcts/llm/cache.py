@@ -1,0 +1,171 @@
+"""Persistent response cache: replays cost nothing and reproduce trees byte for byte.
+
+SQLite in WAL mode, one row per error-free response, committed before the caller sees the
+response. Several processes (joblib workers) and threads may write at once: each thread has its
+own connection, every write is a single short autocommit statement, and `busy_timeout` makes a
+writer wait for the lock instead of failing. `synchronous=NORMAL` in WAL mode keeps a committed
+row across a killed process (only an OS crash / power loss can drop the last commits).
+
+The cache key (`cache_key`) is the sha256 of canonical JSON of the model string, the messages,
+the sampling params and the sample index. `api_base` is deliberately NOT part of the key: a
+local server started on a random port must still hit its cache, and replay must work with the
+server gone. Point the same model string at a server hosting a different model only under a
+different model string (e.g. another `openai/<alias>`). API keys are never part of a key or row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from abmcts.errors import CacheMissError, ConfigError, LLMError
+
+MODES = ("readwrite", "replay", "off")
+RECORD_FIELDS = ("text", "prompt_tokens", "completion_tokens", "cost", "latency_s")
+_SCHEMA = "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, record TEXT NOT NULL)"
+_BUSY_TIMEOUT_MS = 60_000
+
+
+def cache_key(model: str, messages: list[dict[str, Any]], params: Mapping[str, Any], sample_index: int) -> str:
+    """sha256 hex of canonical JSON of what determines a response (see module docstring)."""
+    payload = {"model": model, "messages": messages, "params": dict(params), "sample_index": sample_index}
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CacheStats:
+    """Counters for this process only (other workers keep their own)."""
+
+    hits: int = 0
+    misses: int = 0
+    writes: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class ResponseCache:
+    """Key -> response record store; see the module docstring for the concurrency model."""
+
+    def __init__(self, path: str | os.PathLike | None, mode: str = "readwrite") -> None:
+        if mode not in MODES:
+            raise ConfigError(f"cache mode: must be one of {', '.join(MODES)}, got {mode!r}")
+        if mode != "off" and path is None:
+            raise ConfigError(f"cache mode {mode!r} needs a cache path")
+        self.path = Path(path) if path is not None else None
+        self.mode = mode
+        self.stats = CacheStats()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        if mode == "replay" and not self.path.is_file():
+            raise LLMError(f"response cache {self.path}: file not found (replay mode needs an existing cache)")
+        if mode != "off":
+            self._connect()  # fail fast on a corrupted or foreign file
+
+    # Connections are per thread and per process; a pickled cache (joblib) reconnects lazily.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "mode": self.mode}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path, self.mode = state["path"], state["mode"]
+        self.stats = CacheStats()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_SCHEMA)
+            columns = [row[1] for row in conn.execute("PRAGMA table_info(responses)")]
+        except sqlite3.DatabaseError as exc:
+            raise LLMError(
+                f"response cache {self.path}: not a usable SQLite database ({exc}); move or delete the file"
+            ) from None
+        if columns != ["key", "model", "record"]:
+            raise LLMError(
+                f"response cache {self.path}: table 'responses' has columns {columns}, expected [key, model, record]"
+            )
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def get(self, key: str, model: str = "?") -> dict[str, Any] | None:
+        """The stored record, or None on a miss; in replay mode a miss raises CacheMissError."""
+        if self.mode == "off":
+            return None
+        try:
+            row = self._connect().execute("SELECT record FROM responses WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise LLMError(f"response cache {self.path}: read failed ({exc})") from None
+        with self._lock:
+            if row is None:
+                self.stats.misses += 1
+            else:
+                self.stats.hits += 1
+        if row is None:
+            if self.mode == "replay":
+                raise CacheMissError(f"response cache {self.path}: replay miss for model {model!r}, key {key}")
+            return None
+        return self._decode(key, row[0])
+
+    def put(self, key: str, record: Mapping[str, Any], model: str = "?") -> dict[str, Any]:
+        """Store an error-free record unless the key exists; return the stored record.
+
+        First writer wins, so two workers racing on one key both end up using the same response.
+        """
+        missing = [f for f in RECORD_FIELDS if f not in record]
+        if missing or not isinstance(record.get("text"), str):
+            raise LLMError(f"response cache: refusing to store an incomplete record for key {key} (missing {missing})")
+        clean = {f: record[f] for f in RECORD_FIELDS}
+        if self.mode != "readwrite":
+            return clean
+        blob = json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        conn = self._connect()
+        try:
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO responses (key, model, record) VALUES (?, ?, ?)", (key, model, blob)
+            ).rowcount
+            if inserted:
+                with self._lock:
+                    self.stats.writes += 1
+                return clean
+            row = conn.execute("SELECT record FROM responses WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise LLMError(f"response cache {self.path}: write failed ({exc})") from None
+        return self._decode(key, row[0])
+
+    def __len__(self) -> int:
+        if self.mode == "off":
+            return 0
+        return self._connect().execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        """Close this thread's connection (other threads' connections close when they exit)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _decode(self, key: str, blob: str) -> dict[str, Any]:
+        try:
+            record = json.loads(blob)
+        except json.JSONDecodeError as exc:
+            raise LLMError(f"response cache {self.path}: corrupted record for key {key} ({exc})") from None
+        if not isinstance(record, dict) or any(f not in record for f in RECORD_FIELDS):
+            raise LLMError(f"response cache {self.path}: corrupted record for key {key} (fields missing)")
+        return record

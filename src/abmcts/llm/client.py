@@ -1,0 +1,158 @@
+"""LLMClient: one entry point for every model call — cache, retries, concurrency limits, accounting.
+
+Offline models (`offline/<x>`) run in-process; their seed is derived from the cache key, so the
+same (model, messages, params, sample_index) always gives the same text. Their tokens are
+approximate (len(text) // 4, the usual ~4 characters per token) and cost and latency are 0, so a
+fresh offline run writes the same tree bytes as any other. Remote models go through litellm
+(imported only when a remote model is configured); latency is the wall time of the successful
+attempt (backoff waits excluded). A call failure never raises: after the retry budget it comes
+back as `Completion(text=None, error="<type>: <message>")` and is not cached.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from abmcts.errors import ConfigError, LLMError
+from abmcts.llm.cache import ResponseCache, cache_key
+from abmcts.llm.retry import CallFailure, backoff_delay, short_message
+from abmcts.llm.spec import Completion, ModelSpec, RetryPolicy
+
+_MAX_BATCH_WORKERS = 64
+
+
+class OfflineModel(Protocol):
+    def generate(self, messages: list[dict[str, Any]], seed: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class CompletionRequest:
+    """One call for `LLMClient.complete_many`."""
+
+    model_name: str
+    messages: list[dict[str, Any]]
+    sample_index: int = 0
+
+
+def approx_tokens(text: str) -> int:
+    """Token count estimate for offline models: ~4 characters per token."""
+    return len(text) // 4
+
+
+def _load_offline(name: str) -> OfflineModel:
+    from abmcts.llm.offline import get_model  # imported lazily: the offline package is optional here
+
+    return get_model(name)
+
+
+class LLMClient:
+    """Thread-safe; share one per process so the per-model concurrency limits hold process-wide."""
+
+    def __init__(
+        self,
+        models: Mapping[str, ModelSpec],
+        cache: ResponseCache | None = None,
+        retry: RetryPolicy | None = None,
+        *,
+        offline_loader: Callable[[str], OfflineModel] = _load_offline,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.models = dict(models)
+        self.cache = cache if cache is not None else ResponseCache(None, mode="off")
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+        self._limits = {name: threading.BoundedSemaphore(spec.max_concurrency) for name, spec in self.models.items()}
+        self._offline: dict[str, OfflineModel] = {}
+        for name, spec in self.models.items():
+            if name != spec.name:
+                raise ConfigError(f"models: key {name!r} differs from its spec name {spec.name!r}")
+            if spec.is_offline:
+                try:
+                    self._offline[name] = offline_loader(spec.offline_name)
+                except Exception as exc:
+                    raise LLMError(f"model {name!r} ({spec.model}): cannot load offline model ({exc})") from None
+            elif self.cache.mode != "replay":  # replay never calls out, so it needs no key
+                from abmcts.llm.remote import check_remote
+
+                check_remote(spec)
+
+    def complete(self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0) -> Completion:
+        """Cached response, or a fresh call (stored before it is returned). Raises only on misuse."""
+        spec = self.models.get(model_name)
+        if spec is None:
+            raise LLMError(f"unknown model {model_name!r} (configured: {', '.join(sorted(self.models))})")
+        _check_messages(messages)
+        key = cache_key(spec.model, messages, spec.params, sample_index)
+        record = self.cache.get(key, model=spec.model)
+        if record is not None:
+            return Completion.from_record(record, cached=True)
+        completion = self._call_with_retries(spec, messages, key)
+        if completion.error is not None:
+            return completion
+        return Completion.from_record(self.cache.put(key, completion.record(), model=spec.model), cached=False)
+
+    def complete_many(self, requests: Sequence[CompletionRequest | tuple]) -> list[Completion]:
+        """Run calls concurrently (results in request order); per-model limits still apply."""
+        reqs = [r if isinstance(r, CompletionRequest) else CompletionRequest(*r) for r in requests]
+        if len(reqs) <= 1:
+            return [self.complete(r.model_name, r.messages, r.sample_index) for r in reqs]
+        names = {r.model_name for r in reqs}
+        workers = sum(self.models[n].max_concurrency if n in self.models else 1 for n in names)
+        workers = max(1, min(workers, len(reqs), _MAX_BATCH_WORKERS))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llm") as pool:
+            futures = [pool.submit(self.complete, r.model_name, r.messages, r.sample_index) for r in reqs]
+            return [f.result() for f in futures]
+
+    def _policy(self, spec: ModelSpec) -> RetryPolicy:
+        policy = self.retry
+        if spec.max_retries is not None:
+            policy = replace(policy, max_retries=spec.max_retries)
+        if spec.backoff_s is not None:
+            policy = replace(policy, base_delay_s=spec.backoff_s)
+        return policy
+
+    def _call_with_retries(self, spec: ModelSpec, messages: list[dict[str, Any]], key: str) -> Completion:
+        policy = self._policy(spec)
+        failure = CallFailure("NoAttempt", "no attempt was made")
+        for attempt in range(policy.max_retries + 1):
+            with self._limits[spec.name]:
+                start = time.perf_counter()
+                try:
+                    text, prompt_tokens, completion_tokens, cost = self._attempt(spec, messages, key)
+                except CallFailure as exc:
+                    failure = exc
+                else:
+                    latency = 0.0 if spec.is_offline else round(time.perf_counter() - start, 6)
+                    return Completion(text, prompt_tokens, completion_tokens, cost, latency)
+            if not failure.retryable or attempt == policy.max_retries:
+                break
+            self._sleep(backoff_delay(policy, key, attempt, failure.retry_after_s))
+        return Completion(text=None, error=str(failure))
+
+    def _attempt(self, spec: ModelSpec, messages: list[dict[str, Any]], key: str) -> tuple[str, int, int, float]:
+        if not spec.is_offline:
+            from abmcts.llm.remote import call_remote
+
+            return call_remote(spec, messages)
+        seed = int(key[:16], 16)  # deterministic per cache key
+        try:
+            text = self._offline[spec.name].generate(messages, seed)
+        except Exception as exc:  # deterministic model: the same seed fails the same way, don't retry
+            raise CallFailure(type(exc).__name__, short_message(exc), retryable=False) from None
+        if not isinstance(text, str) or not text.strip():
+            raise CallFailure("EmptyContent", "offline model returned no text", retryable=False)
+        prompt_tokens = sum(approx_tokens(m["content"]) for m in messages)
+        return text, prompt_tokens, approx_tokens(text), 0.0
+
+
+def _check_messages(messages: Any) -> None:
+    if not isinstance(messages, list) or not messages:
+        raise LLMError(f"messages: expected a non-empty list of {{role, content}} dicts, got {type(messages).__name__}")
+    for i, m in enumerate(messages):
+        if not isinstance(m, dict) or not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
+            raise LLMError(f"messages[{i}]: expected {{'role': str, 'content': str}}, got {m!r:.80}")

@@ -1,0 +1,119 @@
+"""Remote model calls through litellm, imported only here and only when first needed (~5 s import).
+
+No network at import: the bundled price map is used (LITELLM_LOCAL_MODEL_COST_MAP) and telemetry
+is off. API keys are read from the environment at call time, passed straight to litellm and
+scrubbed from every error message; they are never stored or logged.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from types import ModuleType
+from typing import Any
+
+from abmcts.errors import LLMError
+from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
+from abmcts.llm.spec import ModelSpec
+
+# Local OpenAI-compatible servers (llama.cpp, vLLM) need *some* key in the request but ignore it.
+PLACEHOLDER_KEY = "no-key"
+
+_litellm: ModuleType | None = None
+_import_lock = threading.Lock()
+
+
+def load_litellm() -> ModuleType:
+    """Import and configure litellm once per process."""
+    global _litellm
+    with _import_lock:
+        if _litellm is None:
+            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            import litellm
+
+            litellm.suppress_debug_info = True
+            litellm.telemetry = False
+            litellm.set_verbose = False
+            _litellm = litellm
+    return _litellm
+
+
+def check_remote(spec: ModelSpec) -> None:
+    """Fail fast, before a run starts: litellm must know the model and its API key must be set."""
+    where = f"model {spec.name!r} ({spec.model})"
+    if spec.api_key_env is not None and not os.environ.get(spec.api_key_env):
+        raise LLMError(f"{where}: environment variable {spec.api_key_env} (api_key_env) is not set")
+    litellm = load_litellm()
+    try:
+        litellm.get_llm_provider(model=spec.model, api_base=spec.api_base)
+    except Exception as exc:  # litellm raises its BadRequestError; any failure means "unknown model"
+        raise LLMError(f"{where}: litellm does not know this model string ({short_message(exc)})") from None
+    if spec.api_key_env is None and spec.api_base is None:
+        env = litellm.validate_environment(model=spec.model)
+        if not env.get("keys_in_environment", False):
+            missing = ", ".join(env.get("missing_keys") or []) or "its API key"
+            raise LLMError(f"{where}: environment variable(s) {missing} not set (or set api_key_env)")
+
+
+def _api_key(spec: ModelSpec) -> str | None:
+    if spec.api_key_env is not None:
+        return os.environ.get(spec.api_key_env)
+    return PLACEHOLDER_KEY if spec.api_base is not None else None  # None: litellm reads the provider's env
+
+
+def call_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> tuple[str, int, int, float]:
+    """One attempt: (text, prompt_tokens, completion_tokens, cost). Raises CallFailure on any failure."""
+    litellm = load_litellm()
+    api_key = _api_key(spec)
+    try:
+        response = litellm.completion(
+            model=spec.model,
+            messages=messages,
+            api_base=spec.api_base,
+            api_key=api_key,
+            timeout=spec.timeout_s,
+            max_retries=0,  # retries are ours (RetryPolicy), not the OpenAI SDK's
+            **spec.params,
+        )
+    except Exception as exc:
+        raise _failure(exc, api_key) from None
+    try:
+        text = response.choices[0].message.content
+    except (AttributeError, IndexError, TypeError):
+        text = None
+    if not isinstance(text, str) or not text.strip():
+        raise CallFailure("EmptyContent", "the model returned no text")
+    usage = getattr(response, "usage", None)
+    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    return text, prompt_tokens, completion_tokens, _cost(litellm, response)
+
+
+def _cost(litellm: ModuleType, response: Any) -> float:
+    """USD from litellm's price map; 0 for models it has no price for (local servers)."""
+    try:
+        cost = float(litellm.completion_cost(completion_response=response) or 0.0)
+    except Exception:  # unknown price: litellm raises; never let accounting crash a call
+        return 0.0
+    return cost if cost >= 0 else 0.0
+
+
+def _failure(exc: Exception, api_key: str | None) -> CallFailure:
+    status = getattr(exc, "status_code", None)
+    status = status if isinstance(status, int) else None
+    message = str(exc)
+    if api_key and api_key != PLACEHOLDER_KEY:
+        message = message.replace(api_key, "***")
+    retry_after = None
+    for headers in (getattr(getattr(exc, "response", None), "headers", None), getattr(exc, "litellm_response_headers", None)):
+        if headers is not None and retry_after is None:
+            try:
+                retry_after = parse_retry_after(headers.get("retry-after"))
+            except AttributeError:
+                retry_after = None
+    return CallFailure(
+        kind=type(exc).__name__,
+        message=short_message(message),
+        retryable=is_retryable_status(status),
+        retry_after_s=retry_after,
+    )

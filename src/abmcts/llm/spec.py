@@ -1,0 +1,150 @@
+"""Records of the LLM layer: what a model is (ModelSpec), how to retry (RetryPolicy), what a call gave."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from abmcts.errors import ConfigError
+
+OFFLINE_PREFIX = "offline/"
+# Call arguments the client sets itself; a sampling param with one of these names would clash.
+RESERVED_PARAMS = frozenset({"model", "messages", "api_base", "api_key", "timeout", "max_retries", "stream"})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter; the jitter is seeded so a schedule is reproducible."""
+
+    max_retries: int = 4
+    base_delay_s: float = 1.0
+    max_delay_s: float = 60.0
+    jitter: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise ConfigError(f"retry.max_retries: must be >= 0, got {self.max_retries!r}")
+        if self.base_delay_s < 0 or self.max_delay_s < 0:
+            raise ConfigError(f"retry delays must be >= 0, got {self.base_delay_s!r}/{self.max_delay_s!r}")
+        if not 0 <= self.jitter <= 1:
+            raise ConfigError(f"retry.jitter: must be in [0, 1], got {self.jitter!r}")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One configured model. `name` is the alias trees and configs use; `model` is what gets called.
+
+    `max_retries` / `backoff_s` override the client's RetryPolicy for this model when not None.
+    """
+
+    name: str
+    model: str
+    api_base: str | None = None
+    api_key_env: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    timeout_s: float = 120.0
+    max_concurrency: int = 4
+    max_retries: int | None = None
+    backoff_s: float | None = None
+
+    @property
+    def is_offline(self) -> bool:
+        return self.model.startswith(OFFLINE_PREFIX)
+
+    @property
+    def offline_name(self) -> str:
+        return self.model[len(OFFLINE_PREFIX) :]
+
+    def __post_init__(self) -> None:
+        where = f"model spec {self.name!r}"
+        for key in ("name", "model"):
+            value = getattr(self, key)
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{where}: {key} must be a non-empty string, got {value!r}")
+        for key in ("api_base", "api_key_env"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, str) or not value):
+                raise ConfigError(f"{where}: {key} must be a non-empty string or null, got {value!r}")
+        if not isinstance(self.params, Mapping) or not all(isinstance(k, str) for k in self.params):
+            raise ConfigError(f"{where}: params must be a mapping with string keys, got {self.params!r}")
+        clash = sorted(RESERVED_PARAMS.intersection(self.params))
+        if clash:
+            raise ConfigError(f"{where}: params may not set {clash[0]!r} (set by the client; use the spec field)")
+        _check_number(where, "timeout_s", self.timeout_s, minimum=0, strict=True)
+        if isinstance(self.max_concurrency, bool) or not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
+            raise ConfigError(f"{where}: max_concurrency must be an integer >= 1, got {self.max_concurrency!r}")
+        if self.max_retries is not None and (
+            isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0
+        ):
+            raise ConfigError(f"{where}: max_retries must be an integer >= 0, got {self.max_retries!r}")
+        if self.backoff_s is not None:
+            _check_number(where, "backoff_s", self.backoff_s, minimum=0, strict=False)
+        if self.is_offline and not self.offline_name:
+            raise ConfigError(f"{where}: model {self.model!r} names no offline model")
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], name: str | None = None) -> ModelSpec:
+        """Build from a config mapping; unknown keys fail fast (a typo must not silently use a default)."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"model spec {name!r}: expected a mapping, got {type(data).__name__}")
+        values = dict(data)
+        if name is not None:
+            values.setdefault("name", name)
+        allowed = [f.name for f in dataclasses.fields(cls)]
+        for key in values:
+            if key not in allowed:
+                raise ConfigError(
+                    f"model spec {values.get('name', name)!r}: unknown key {key!r} (allowed: {', '.join(allowed)})"
+                )
+        for key in ("name", "model"):
+            if key not in values:
+                raise ConfigError(f"model spec {values.get('name', name)!r}: missing required key {key!r}")
+        params = values.get("params")
+        values["params"] = dict(params) if isinstance(params, Mapping) else ({} if params is None else params)
+        return cls(**values)
+
+
+def _check_number(where: str, key: str, value: Any, minimum: float, strict: bool) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = ok and (value > minimum if strict else value >= minimum)
+    if not ok:
+        op = ">" if strict else ">="
+        raise ConfigError(f"{where}: {key} must be a number {op} {minimum}, got {value!r}")
+
+
+@dataclass
+class Completion:
+    """Outcome of one model call. `error` is set (and `text` None) when every attempt failed."""
+
+    text: str | None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    latency_s: float = 0.0
+    error: str | None = None
+    cached: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """The cache record: everything a replay needs to reproduce the call, nothing else."""
+        return {
+            "text": self.text,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost": self.cost,
+            "latency_s": self.latency_s,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any], cached: bool) -> Completion:
+        return cls(
+            text=record["text"],
+            prompt_tokens=int(record["prompt_tokens"]),
+            completion_tokens=int(record["completion_tokens"]),
+            cost=float(record["cost"]),
+            latency_s=float(record["latency_s"]),
+            error=None,
+            cached=cached,
+        )

@@ -1,0 +1,120 @@
+"""Run figures as PNGs: pass@k vs calls, model allocation per task, cost and tokens per model.
+
+Data preparation is kept apart from drawing so it can be tested; matplotlib is imported lazily
+(Agg backend) so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from abmcts.score.usage import call_share_by_task, usage_by_model
+
+Trees = Mapping[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Share of calls per model (rows follow `models`) for each task (columns follow `task_ids`)."""
+
+    task_ids: list[str]
+    models: list[str]
+    shares: list[list[float]]
+    best_reward: list[float]
+
+
+def allocation_data(trees: Trees) -> Allocation:
+    """Call shares per task and model; tasks sorted by best reward (descending), then id."""
+    per_task = call_share_by_task(trees)
+    best = {tid: max((n["reward"] for n in tree["nodes"]), default=0.0) for tid, tree in trees.items()}
+    task_ids = sorted(per_task, key=lambda tid: (-best[tid], tid))
+    models = sorted({m for shares in per_task.values() for m in shares})
+    shares = [[per_task[tid].get(m, 0.0) for tid in task_ids] for m in models]
+    return Allocation(task_ids, models, shares, [best[tid] for tid in task_ids])
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | os.PathLike) -> None:
+    """Render to memory, then temp file + fsync + rename: a killed run never leaves half a PNG."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    _pyplot().close(fig)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buf.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def plot_pass_at_k(curves: Mapping[str, list[float]], path: str | os.PathLike) -> None:
+    """One line per run/algorithm: coverage (pass@k) against the number of LLM calls k."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for label, curve in curves.items():
+        ax.plot(range(1, len(curve) + 1), curve, label=label)
+    ax.set_xlabel("LLM calls (k)")
+    ax.set_ylabel("pass@k")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    if curves:
+        ax.legend()
+    _save(fig, path)
+
+
+def plot_model_allocation(trees: Trees, path: str | os.PathLike) -> None:
+    """Stacked bars: which models each task's calls went to, tasks ordered by best reward."""
+    data = allocation_data(trees)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(data.task_ids)), 4.5))
+    x = range(len(data.task_ids))
+    bottom = [0.0] * len(data.task_ids)
+    for model, shares in zip(data.models, data.shares, strict=True):
+        ax.bar(x, shares, bottom=bottom, width=1.0, label=model)
+        bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
+    ax.set_xlabel("task (sorted by best reward, best first)")
+    ax.set_ylabel("share of calls")
+    ax.set_ylim(0, 1)
+    if len(data.task_ids) <= 40:
+        ax.set_xticks(list(x), data.task_ids, rotation=90, fontsize=6)
+    if data.models:
+        ax.legend(fontsize=7)
+    _save(fig, path)
+
+
+def plot_cost(trees: Trees, path: str | os.PathLike) -> None:
+    """Per model: total cost (left) and prompt/completion tokens (right)."""
+    usage = usage_by_model(trees)
+    names = list(usage)
+    plt = _pyplot()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.bar(names, [u.cost for u in usage.values()])
+    left.set_ylabel("cost (USD)")
+    prompt = [u.prompt_tokens for u in usage.values()]
+    right.bar(names, prompt, label="prompt")
+    right.bar(names, [u.completion_tokens for u in usage.values()], bottom=prompt, label="completion")
+    right.set_ylabel("tokens")
+    right.legend()
+    for ax in (left, right):
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+    _save(fig, path)

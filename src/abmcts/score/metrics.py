@@ -1,0 +1,107 @@
+"""Pass@k, Pass@2 and the official ARC scores, all computed against held-back solutions.
+
+Tasks are always those of `solutions`: a task without a tree or without attempts scores 0, so a
+crashed or skipped task can never inflate a score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from abmcts.arc.task import Grid
+from abmcts.select.strategies import select_programs
+
+Trees = Mapping[str, dict[str, Any]]
+Solutions = Mapping[str, Sequence[Grid]]
+
+
+def solves(node: dict[str, Any], expected: Sequence[Grid]) -> bool:
+    """True if the program's outputs match every test output exactly."""
+    outputs = node.get("test_outputs") or []
+    return (
+        len(outputs) == len(expected)
+        and len(expected) > 0
+        and all(o == e for o, e in zip(outputs, expected, strict=True))
+    )
+
+
+def first_solving_call(tree: dict[str, Any] | None, expected: Sequence[Grid]) -> int | None:
+    """Smallest node id (call index) whose program solves the task, or None."""
+    if tree is None:
+        return None
+    ids = [node["id"] for node in tree["nodes"] if solves(node, expected)]
+    return min(ids) if ids else None
+
+
+def pass_at_k_curve(trees: Trees, solutions: Solutions, budget: int) -> list[float]:
+    """Coverage after k calls for k = 1..budget: share of tasks some node with id < k solves."""
+    if not solutions or budget < 1:
+        return [0.0] * max(budget, 0)
+    counts = [0] * budget
+    for task_id, expected in solutions.items():
+        first = first_solving_call(trees.get(task_id), expected)
+        if first is not None and first < budget:
+            counts[first] += 1
+    curve, solved = [], 0
+    for count in counts:
+        solved += count
+        curve.append(solved / len(solutions))
+    return curve
+
+
+def pass_at_2(trees: Trees, solutions: Solutions, strategy: str) -> float:
+    """Sakana-style Pass@2: a task counts if one of the two selected whole programs solves it."""
+    if not solutions:
+        return 0.0
+    solved = 0
+    for task_id, expected in solutions.items():
+        tree = trees.get(task_id)
+        if tree is None:
+            continue
+        by_id = {node["id"]: node for node in tree["nodes"]}
+        solved += any(solves(by_id[i], expected) for i in select_programs(tree, strategy, n=2))
+    return solved / len(solutions)
+
+
+def _attempt_grids(entry: Any) -> list[Any]:
+    if not isinstance(entry, Mapping):
+        return []
+    grids = []
+    for key in ("attempt_1", "attempt_2"):
+        value = entry.get(key)
+        if isinstance(value, Mapping):  # arc-agi-benchmarking entry {"answer": grid, "metadata": ...}
+            value = value.get("answer")
+        grids.append(value)
+    return grids
+
+
+def correct_per_test(attempts: Any, expected: Sequence[Grid]) -> list[bool]:
+    """Per test input: is either attempt exactly the expected grid? Malformed entries are wrong."""
+    entries = attempts if isinstance(attempts, Sequence) and not isinstance(attempts, str) else []
+    result = []
+    for index, want in enumerate(expected):
+        entry = entries[index] if index < len(entries) else None
+        result.append(any(grid == want for grid in _attempt_grids(entry)))
+    return result
+
+
+def official_score(attempts: Mapping[str, Any], solutions: Solutions) -> float:
+    """arc-agi-benchmarking score: mean over tasks of the fraction of test inputs solved."""
+    if not solutions:
+        return 0.0
+    total = 0.0
+    for task_id, expected in solutions.items():
+        correct = correct_per_test(attempts.get(task_id), expected)
+        total += sum(correct) / len(correct) if correct else 0.0
+    return total / len(solutions)
+
+
+def kaggle_score(attempts: Mapping[str, Any], solutions: Solutions) -> float:
+    """Kaggle micro-average: correct test inputs over all test inputs."""
+    correct = n_inputs = 0
+    for task_id, expected in solutions.items():
+        flags = correct_per_test(attempts.get(task_id), expected)
+        correct += sum(flags)
+        n_inputs += len(flags)
+    return correct / n_inputs if n_inputs else 0.0

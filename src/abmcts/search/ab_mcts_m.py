@@ -1,0 +1,167 @@
+"""AB-MCTS-M (mixed model), after TreeQuest's ``ABMCTSM`` but with the fast grid sampler of ``mixed_model``.
+
+At node N, every score in child j's subtree is an observation of group j; GEN is a new group.
+Statistics per (child, action) are sufficient stats [n, sum, sumsq], updated in O(depth) per node;
+fits are cached by their statistics (a pure function, so caching never changes results).
+Pruning as in TreeQuest: a child whose subtree (>= ``min_subtree_size_for_pruning`` nodes) has
+one rounded score for >= ``same_score_proportion_threshold`` of its nodes is skipped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from abmcts.search import mixed_model, posteriors
+from abmcts.search.base import Algorithm, check_option
+from abmcts.search.errors import SearchInputError
+from abmcts.search.model_choice import STRATEGIES, ucb_action
+from abmcts.search.posteriors import add
+from abmcts.search.tree import Tree, Trial
+
+POOLED = "*"
+_CACHE_LIMIT = 4096
+
+
+def _bucket(score: float) -> str:
+    return str(round(score * 100))
+
+
+class ABMCTSM(Algorithm):
+    """Adaptive-branching MCTS with a hierarchical Bayesian mixed model per node."""
+
+    name = "ab_mcts_m"
+
+    def __init__(
+        self,
+        model_selection: str = "stack",
+        prior_mean: float = 0.5,
+        enable_pruning: bool = True,
+        min_subtree_size_for_pruning: int = 4,
+        same_score_proportion_threshold: float = 0.75,
+        seed: int | None = 0,
+    ) -> None:
+        super().__init__(seed)
+        check_option("model_selection", model_selection, STRATEGIES)
+        if not isinstance(prior_mean, int | float) or not 0.0 <= prior_mean <= 1.0:
+            raise SearchInputError(f"prior_mean={prior_mean!r} must be a number in [0, 1]")
+        self.model_selection = model_selection
+        self.prior_mean = float(prior_mean)
+        self.enable_pruning = bool(enable_pruning)
+        self.min_prune = int(min_subtree_size_for_pruning)
+        self.prune_share = float(same_score_proportion_threshold)
+
+    def params(self) -> dict:
+        return {
+            "model_selection": self.model_selection,
+            "prior_mean": self.prior_mean,
+            "enable_pruning": self.enable_pruning,
+            "min_subtree_size_for_pruning": self.min_prune,
+            "same_score_proportion_threshold": self.prune_share,
+            "seed": self.seed,
+        }
+
+    def _init_stats(self, tree: Tree) -> None:
+        # nodes[i]["g"][j]: {action or "*": [n, sum, sumsq]} for child j; nodes[i]["h"]: subtree score histogram
+        tree.stats = {"nodes": [{"g": [], "h": {}}], "pos": [None], "global": {}}
+
+    # ---- statistics ----------------------------------------------------------------------
+    def _propagate(self, tree: Tree, parent: int, action: str, score: float, sign: int) -> None:
+        nodes, pos = tree.stats["nodes"], tree.stats["pos"]
+        cur = parent
+        while (up := tree.parent[cur]) is not None:
+            entry = nodes[up]["g"][pos[cur]]
+            for key in (action, POOLED):
+                add(entry.setdefault(key, posteriors.empty()), score, sign)
+            cur = up
+
+    def _reserve(self, tree: Tree, trial: Trial, sign: int) -> None:
+        # virtual loss through the existing ancestors; exactly undone on tell
+        self._propagate(tree, trial.parent_id, trial.action, 0.0, sign)
+
+    def _observe(self, tree: Tree, node_id: int) -> None:
+        nodes = tree.stats["nodes"]
+        parent, action, score = tree.parent[node_id], tree.action[node_id], tree.score[node_id]
+        nodes.append({"g": [], "h": {}})
+        tree.stats["pos"].append(len(nodes[parent]["g"]))
+        nodes[parent]["g"].append({action: [1, score, score * score], POOLED: [1, score, score * score]})
+        self._propagate(tree, parent, action, score, +1)
+        b = _bucket(score)
+        for x in tree.path_to_root(node_id)[:-1]:
+            h = nodes[x]["h"]
+            h[b] = h.get(b, 0) + 1
+        add(tree.stats["global"].setdefault(action, posteriors.empty()), score)
+
+    # ---- sampling ------------------------------------------------------------------------
+    def _draw(self, tree: Tree, stats: list[list], n_new: int) -> tuple[np.ndarray, np.ndarray]:
+        """One independent predictive draw per group in ``stats`` and ``n_new`` draws for new groups."""
+        arr = np.asarray(stats, dtype=float).reshape(-1, 3)
+        key = ("mm", self.prior_mean, arr.tobytes())
+        f = tree.cache.get(key)
+        if f is None:
+            if len(tree.cache) > _CACHE_LIMIT:
+                tree.cache.clear()
+            f = tree.cache[key] = mixed_model.fit(arr[:, 0], arr[:, 1], arr[:, 2], self.prior_mean)
+        y, y_new = mixed_model.predictive(f, arr[:, 0], arr[:, 1], tree.rng, n_new)
+        return y[0], y_new[0]
+
+    def _prunable(self, tree: Tree, child: int) -> bool:
+        if not self.enable_pruning:
+            return False
+        h = tree.stats["nodes"][child]["h"].values()
+        total = sum(h)
+        return total >= self.min_prune and max(h) / total >= self.prune_share
+
+    def _groups(self, tree: Tree, node: int, key: str) -> tuple[list[int], list[list]]:
+        kids, stats = [], []
+        for k, entry in zip(tree.children[node], tree.stats["nodes"][node]["g"], strict=True):
+            st = entry.get(key)
+            if st is not None and st[0] > 0:
+                kids.append(k)
+                stats.append(st)
+        return kids, stats
+
+    # ---- selection -----------------------------------------------------------------------
+    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
+        node = 0
+        while True:
+            choice = self._choose(tree, node, actions)
+            if isinstance(choice, str):
+                return node, choice
+            node = choice
+
+    def _choose(self, tree: Tree, node: int, actions: list[str]) -> str | int:
+        """An action name (GEN at ``node``) or a child id (descend)."""
+        if self.model_selection == "stack":
+            options: list[str | int] = []
+            values = []
+            for a in actions:
+                kids, stats = self._groups(tree, node, a)
+                y, y_new = self._draw(tree, stats, 1)
+                options += [*kids, a]
+                values += [*y.tolist(), float(y_new[0])]
+            for i in np.argsort(-np.asarray(values), kind="stable"):
+                opt = options[i]
+                if isinstance(opt, str) or not self._prunable(tree, opt):
+                    return opt
+            raise AssertionError("unreachable: GEN options are never pruned")
+        kids, stats = self._groups(tree, node, POOLED)
+        y, y_new = self._draw(tree, stats, 1)
+        if kids and y.max() > y_new[0]:
+            for i in np.argsort(-y, kind="stable"):
+                if not self._prunable(tree, kids[i]):
+                    return kids[i]
+        if self.model_selection == "ucb":
+            return ucb_action(tree.totals, actions)
+        return self._thompson_action(tree, actions)
+
+    def _thompson_action(self, tree: Tree, actions: list[str]) -> str:
+        if len(actions) == 1:
+            return actions[0]
+        glob = tree.stats["global"]
+        seen = [a for a in actions if a in glob and glob[a][0] > 0]
+        if not seen:
+            return actions[int(tree.rng.integers(len(actions)))]
+        unseen = [a for a in actions if a not in seen]
+        y, y_new = self._draw(tree, [glob[a] for a in seen], len(unseen))
+        vals = dict(zip(seen + unseen, [*y.tolist(), *y_new.tolist()], strict=True))
+        return max(actions, key=lambda a: vals[a])

@@ -1,0 +1,45 @@
+"""Conjugate score posteriors for AB-MCTS-A, drawn vectorised from sufficient statistics [n, sum, sumsq].
+
+Keeping only sufficient statistics makes every update O(1) and the state JSON-safe.
+Priors (DESIGN.md section 3): Normal-Inverse-Gamma (m=0, kappa=1, nu=1, tau^2=0.1) or Beta(0.5, 0.5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+DISTS = ("gaussian", "beta")
+NIG_M, NIG_KAPPA, NIG_NU, NIG_TAU2 = 0.0, 1.0, 1.0, 0.1
+BETA_A, BETA_B = 0.5, 0.5
+
+Stats = list  # [n, sum, sumsq]
+
+
+def empty() -> Stats:
+    return [0, 0.0, 0.0]
+
+
+def add(st: Stats, score: float, sign: int = 1) -> None:
+    """Add (sign=+1) or remove (sign=-1) one observation in place."""
+    st[0] += sign
+    st[1] += sign * score
+    st[2] += sign * score * score
+
+
+def draw(dist: str, stats: Sequence[Stats], rng: np.random.Generator) -> np.ndarray:
+    """One Thompson draw of the mean score for each statistics triple."""
+    arr = np.asarray(stats, dtype=float).reshape(-1, 3)
+    n, s, ss = arr[:, 0], arr[:, 1], arr[:, 2]
+    if dist == "beta":
+        return rng.beta(BETA_A + s, BETA_B + n - s)
+    safe_n = np.maximum(n, 1.0)
+    mean = s / safe_n
+    scatter = np.maximum(ss - s * mean, 0.0)
+    kappa_n = NIG_KAPPA + n
+    nu_n = NIG_NU + n
+    m_n = (NIG_KAPPA * NIG_M + s) / kappa_n
+    tau2_n = (NIG_NU * NIG_TAU2 + scatter + n * NIG_KAPPA * (NIG_M - mean) ** 2 / kappa_n) / nu_n
+    sigma2 = (nu_n * tau2_n / 2.0) / rng.gamma(nu_n / 2.0)
+    return m_n + np.sqrt(sigma2 / kappa_n) * rng.standard_normal(len(n))

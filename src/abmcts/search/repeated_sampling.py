@@ -1,0 +1,13 @@
+"""Baseline: pure width. Every call generates a fresh answer at the root; models take turns."""
+
+from __future__ import annotations
+
+from abmcts.search.base import Algorithm
+from abmcts.search.tree import Tree
+
+
+class RepeatedSampling(Algorithm):
+    name = "repeated_sampling"
+
+    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
+        return 0, actions[tree.next_trial % len(actions)]

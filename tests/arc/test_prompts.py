@@ -1,0 +1,101 @@
+"""Prompts render the task faithfully and parse back, whatever the template wording."""
+
+from pathlib import Path
+
+import pytest
+
+from abmcts.arc.prompts import (
+    PromptTemplates,
+    parse_prompt,
+    prompt_hash,
+    render_initial,
+    render_refinement,
+)
+from abmcts.arc.task import Pair, Task
+from abmcts.errors import ConfigError, InputError
+
+CONF = Path(__file__).resolve().parents[2] / "conf" / "prompts" / "default.yaml"
+
+
+@pytest.fixture()
+def task() -> Task:
+    return Task(
+        "t1",
+        (
+            Pair([[1, 0], [0, 2]], [[2, 0], [0, 1]]),
+            Pair([[3, 3, 3]], [[3], [3], [3]]),
+        ),
+        ([[9, 8], [7, 6], [5, 4]], [[0]]),
+    )
+
+
+@pytest.fixture()
+def templates() -> PromptTemplates:
+    return PromptTemplates.from_yaml(CONF)
+
+
+def test_initial_round_trip(task, templates):
+    text = render_initial(task, templates)
+    parsed = parse_prompt(text)
+    assert parsed.train == list(task.train)
+    assert parsed.test_inputs == list(task.test_inputs)
+    assert parsed.parent_code is None and parsed.parent_train_outputs is None
+    assert "0 black" in text and "8 azure" in text and "```python" in text and "transform(" in text
+
+
+def test_refinement_round_trip_with_errors(task, templates):
+    code = "def transform(grid):\n    return grid\n"
+    text = render_refinement(
+        task,
+        templates,
+        code,
+        [[[2, 0], [0, 1]], None],
+        [[[1]], None],
+        train_errors=[None, "ZeroDivisionError:\n division by zero"],
+    )
+    parsed = parse_prompt(text)
+    assert parsed.train == list(task.train)
+    assert parsed.test_inputs == list(task.test_inputs)
+    assert parsed.parent_code.strip() == code.strip()
+    assert parsed.parent_train_outputs == [[[2, 0], [0, 1]], None]
+    assert "Example 1: correct" in text and "Example 2: wrong" in text
+    assert "correct for 1 of 2" in text and "ZeroDivisionError: division by zero" in text
+    assert "Your output on test input 1" in text and "failed on test input 2" in text
+
+
+def test_parse_ignores_template_wording(task):
+    t = PromptTemplates(initial="X {examples} Y {test_inputs}", refinement="{examples}{test_inputs}{parent_code}{feedback}{parent_test_outputs}")
+    parsed = parse_prompt(render_initial(task, t))
+    assert parsed.train == list(task.train)
+    wrong_only = render_refinement(task, t, "def transform(g):\n    return g", [[[0]], [[1]]], [[[1]], [[1]]])
+    assert parse_prompt(wrong_only).parent_train_outputs == [[[0]], [[1]]]
+
+
+def test_templates_validation():
+    with pytest.raises(ConfigError, match="unknown placeholder"):
+        PromptTemplates(initial="{examples}{test_inputs}{bogus}", refinement="")
+    with pytest.raises(ConfigError, match="missing placeholder"):
+        PromptTemplates.from_dict({"initial": "{examples}", "refinement": "x"})
+    with pytest.raises(ConfigError, match="unknown key"):
+        PromptTemplates.from_dict({"initial": "", "refinement": "", "extra": ""})
+
+
+def test_parse_errors_are_clear():
+    with pytest.raises(InputError, match="never closed"):
+        parse_prompt("<input>\n1 2\n")
+    with pytest.raises(InputError, match="example 1 input"):
+        parse_prompt("<input>\n1 x\n</input>\n<output>\n1\n</output>\n<test_input>\n1\n</test_input>")
+    with pytest.raises(InputError, match="no test input"):
+        parse_prompt("<input>\n1\n</input>\n<output>\n1\n</output>")
+
+
+def test_render_refinement_checks_lengths(task, templates):
+    with pytest.raises(InputError, match="t1"):
+        render_refinement(task, templates, "x", [None], [None, None])
+
+
+def test_prompt_hash_stable_and_sensitive():
+    a = [{"role": "user", "content": "hi"}]
+    assert prompt_hash(a) == prompt_hash([{"content": "hi", "role": "user"}])
+    assert prompt_hash(a) != prompt_hash([{"role": "user", "content": "hi!"}])
+    assert len(prompt_hash(a)) == 16
