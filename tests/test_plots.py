@@ -51,11 +51,13 @@ def _is_png(path):
 
 
 def test_plots_write_valid_pngs_atomically(tmp_path, trees):
-    plot_pass_at_k(
-        {"ab_mcts_a": [0.1, 0.2, 0.4], "repeated": [0.1, 0.1, 0.3]}, tmp_path / "p" / "pass_at_k.png"
-    )
-    plot_model_allocation(trees, tmp_path / "alloc.png")
-    plot_cost(trees, tmp_path / "cost.png")
+    curves = {"ab_mcts_a": [0.1, 0.2, 0.4], "repeated": [0.1, 0.1, 0.3]}
+    written = [
+        plot_pass_at_k(curves, tmp_path / "p" / "pass_at_k.png"),
+        plot_model_allocation(trees, tmp_path / "alloc.png"),
+        plot_cost(trees, str(tmp_path / "cost.png")),
+    ]
+    assert written == [tmp_path / "p" / "pass_at_k.png", tmp_path / "alloc.png", tmp_path / "cost.png"]
     for name in ("p/pass_at_k.png", "alloc.png", "cost.png"):
         assert _is_png(tmp_path / name)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["alloc.png", "cost.png", "p"]  # no temp files left

@@ -1,4 +1,4 @@
-"""Run figures as PNGs: pass@k vs calls, model allocation per task, cost and tokens per model.
+"""Run figures as PNGs (each function returns the path it wrote): pass@k vs calls, model allocation per task, cost and tokens per model.
 
 Data preparation is kept apart from drawing so it can be tested; matplotlib is imported lazily
 (Agg backend) so importing this module costs nothing.
@@ -48,7 +48,7 @@ def _pyplot() -> Any:
     return plt
 
 
-def _save(fig: Any, path: str | os.PathLike) -> None:
+def _save(fig: Any, path: str | os.PathLike) -> Path:
     """Render to memory, then temp file + fsync + rename: a killed run never leaves half a PNG."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
@@ -65,9 +65,10 @@ def _save(fig: Any, path: str | os.PathLike) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
 
 
-def plot_pass_at_k(curves: Mapping[str, list[float]], path: str | os.PathLike) -> None:
+def plot_pass_at_k(curves: Mapping[str, list[float]], path: str | os.PathLike) -> Path:
     """One line per run/algorithm: coverage (pass@k) against the number of LLM calls k."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -79,10 +80,10 @@ def plot_pass_at_k(curves: Mapping[str, list[float]], path: str | os.PathLike) -
     ax.grid(alpha=0.3)
     if curves:
         ax.legend()
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def plot_model_allocation(trees: Trees, path: str | os.PathLike) -> None:
+def plot_model_allocation(trees: Trees, path: str | os.PathLike) -> Path:
     """Stacked bars: which models each task's calls went to, tasks ordered by best reward."""
     data = allocation_data(trees)
     plt = _pyplot()
@@ -99,10 +100,10 @@ def plot_model_allocation(trees: Trees, path: str | os.PathLike) -> None:
         ax.set_xticks(list(x), data.task_ids, rotation=90, fontsize=6)
     if data.models:
         ax.legend(fontsize=7)
-    _save(fig, path)
+    return _save(fig, path)
 
 
-def plot_cost(trees: Trees, path: str | os.PathLike) -> None:
+def plot_cost(trees: Trees, path: str | os.PathLike) -> Path:
     """Per model: total cost (left) and prompt/completion tokens (right)."""
     usage = usage_by_model(trees)
     names = list(usage)
@@ -117,4 +118,4 @@ def plot_cost(trees: Trees, path: str | os.PathLike) -> None:
     right.legend()
     for ax in (left, right):
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
-    _save(fig, path)
+    return _save(fig, path)

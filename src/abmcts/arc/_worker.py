@@ -116,8 +116,9 @@ def _unshare(flags: int) -> None:
 
 def setup_namespaces(forbidden: list[str]) -> dict[str, bool]:
     """Private mounts + empty network namespace for this zygote and its children; best effort."""
-    iso = {"namespaces": False, "network": False, "private_tmp": False, "forbidden_mounts": False}
     uid, gid = os.getuid(), os.getgid()
+    iso = {"namespaces": False, "network": False, "private_tmp": False, "forbidden_mounts": False}
+    iso["imports_visible"] = uid != 0
     try:
         if uid == 0:
             _unshare(CLONE_NEWNS | CLONE_NEWNET)
@@ -141,9 +142,44 @@ def setup_namespaces(forbidden: list[str]) -> dict[str, bool]:
             if os.path.isdir(path):
                 _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
         iso["private_tmp"] = True
+        if uid == 0:
+            _expose_to_nobody([p for p in sys.path if p and os.path.isdir(p)])
+            iso["imports_visible"] = True
     except OSError:
         pass
     return iso
+
+
+def _closed_ancestor(path: str) -> str | None:
+    """The highest directory above `path` that others may not traverse (e.g. /root), or None."""
+    cur = "/"
+    for part in os.path.realpath(path).split(os.sep)[1:]:
+        if not os.stat(cur).st_mode & 0o001:
+            return cur
+        cur = os.path.join(cur, part)
+    return None
+
+
+def _expose_to_nobody(paths: list[str]) -> None:
+    """Make the import paths readable for `nobody` when they sit under a closed dir like /root.
+
+    In this private mount namespace the closed dir is covered by an empty 0755 tmpfs into which
+    only the needed subtrees are bind-mounted back, so the rest of it (keys, caches) stays hidden.
+    """
+    stash = tempfile.mkdtemp(prefix="stash-", dir="/tmp")  # 0700: nobody cannot look inside
+    done: list[str] = []
+    for path in sorted(os.path.realpath(p) for p in paths):
+        closed = _closed_ancestor(path)
+        if closed is None or any(path == d or path.startswith(d + os.sep) for d in done):
+            continue
+        saved = os.path.join(stash, closed.strip(os.sep).replace(os.sep, "_"))
+        if not os.path.isdir(saved):
+            os.mkdir(saved)
+            _mount(closed, saved, None, MS_BIND | MS_REC, None)
+            _mount("tmpfs", closed, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(os.path.join(saved, os.path.relpath(path, closed)), path, None, MS_BIND | MS_REC, None)
+        done.append(path)
 
 
 # ---------------------------------------------------------------- child side
@@ -258,7 +294,7 @@ def _audit_hook(sandbox_dir: str, forbidden: list[str]):
         elif event in blocked or event.startswith("socket."):
             raise PermissionError(f"sandbox: {event} is not allowed")
         elif event == "os.kill":
-            if args[0] not in (me, 0) or args[0] == 0:
+            if args[0] != me:
                 raise PermissionError("sandbox: signals to other processes are not allowed")
         elif event in path_write_events:
             for arg in args[:2]:
@@ -281,9 +317,6 @@ def _limit(which: int, value: int) -> None:
 
 def _child(report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: int) -> None:
     """Runs in the forked child: lock down, run the program on each grid, report JSON lines."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != zygote_pid:
-        os._exit(3)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -294,7 +327,7 @@ def _child(report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: i
     mem = int(cfg["memory_mb"]) << 20
     _limit(resource.RLIMIT_AS, mem)
     _limit(resource.RLIMIT_DATA, mem)
-    _limit(resource.RLIMIT_CPU, int(cfg["cpu_s"]))
+    _limit(resource.RLIMIT_CPU, int(req["cpu_s"]))
     _limit(resource.RLIMIT_FSIZE, int(cfg["fsize_mb"]) << 20)
     _limit(resource.RLIMIT_NOFILE, 64)
     _limit(resource.RLIMIT_CORE, 0)
@@ -302,13 +335,17 @@ def _child(report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: i
     os.chdir(sandbox_dir)
     os.environ.update(TMPDIR=sandbox_dir, HOME=sandbox_dir)
     tempfile.tempdir = sandbox_dir
-    if os.getuid() == 0:
+    if cfg["drop_to_nobody"]:
         os.setgroups([])
         os.setgid(NOBODY)
         os.setuid(NOBODY)
-    elif cfg.get("nested_userns"):
+    elif cfg["nested_userns"]:
         _libc.unshare(CLONE_NEWUSER)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    # After the credential change, which clears it; the zygote is single-threaded, so it fires on its death.
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != zygote_pid:
+        os._exit(3)
     if cfg["audit_hook"]:
         sys.addaudithook(_audit_hook(sandbox_dir, cfg["forbidden"]))
     sys.stdout = sys.stderr = _Discard()
@@ -403,7 +440,7 @@ def run_program(req: dict, cfg: dict, base_dir: str) -> list[dict]:
     timeout_s = float(req["timeout_s"])
     sandbox_dir = tempfile.mkdtemp(prefix="prog-", dir=base_dir)
     try:
-        if os.getuid() == 0:
+        if cfg["drop_to_nobody"]:
             os.chown(sandbox_dir, NOBODY, NOBODY)
         rfd, wfd = os.pipe()
         zygote_pid = os.getpid()
@@ -427,7 +464,7 @@ def run_program(req: dict, cfg: dict, base_dir: str) -> list[dict]:
         return [{"output": None, "kind": rec.get("kind"), "error": rec.get("error")}] * n
     results = [{"output": r.get("output"), "kind": r.get("kind"), "error": r.get("error")} for r in records[:n]]
     if len(results) < n:
-        kind, error = _death_reason(status, cut, timeout_s, int(cfg["cpu_s"]))
+        kind, error = _death_reason(status, cut, timeout_s, int(req["cpu_s"]))
         results += [{"output": None, "kind": kind, "error": error}] * (n - len(results))
     return results
 
@@ -438,11 +475,11 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     uid = os.getuid()
     iso = setup_namespaces(cfg["forbidden"])
     cfg["nested_userns"] = iso["namespaces"] and uid != 0
-    iso["drop_to_nobody"] = uid == 0
+    # Dropping to nobody needs the import paths readable by nobody; else the child stays root.
+    cfg["drop_to_nobody"] = iso["drop_to_nobody"] = uid == 0 and iso["imports_visible"]
     iso["audit_hook"] = bool(cfg["audit_hook"])
     base_dir = tempfile.mkdtemp(prefix="abmcts-sandbox-")
     os.chmod(base_dir, 0o711)

@@ -172,7 +172,9 @@ class TaskSearch:
             completions = self.client.complete_many(
                 [(trial.action, messages, index) for trial, _, messages, _, index in requests]
             )
-            for (trial, parent, _messages, phash, index), completion in zip(requests, completions, strict=True):
+            for (trial, parent, _messages, phash, index), completion in zip(
+                requests, completions, strict=True
+            ):
                 node = self._make_node(trial.action, parent, phash, index, completion)
                 self.nodes.append(node)
                 self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))

@@ -14,7 +14,6 @@ from abmcts.experiment.config import CHOICES, RootConfig
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
     """Merge `cfg` into the schema: unknown keys, wrong types and bad choices raise ConfigError."""
     schema = OmegaConf.structured(RootConfig)
-    OmegaConf.set_struct(schema, True)
     raw = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(cfg)
     raw = OmegaConf.masked_copy(raw, [k for k in raw if k != "hydra"]) if "hydra" in raw else raw
     try:

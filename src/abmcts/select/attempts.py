@@ -63,7 +63,7 @@ def attempts_for(tree: dict[str, Any] | None, strategy: str, n_test: int) -> lis
 
 
 def plan_all(
-    trees: Mapping[str, dict[str, Any]], n_tests: Mapping[str, int], strategy: str
+    trees: Mapping[str, dict[str, Any]], strategy: str, n_tests: Mapping[str, int]
 ) -> dict[str, list[TestAttempts]]:
     """Attempts for every task in `n_tests` (task id -> number of test inputs); no tree = fallback."""
     return {task_id: plan_attempts(trees.get(task_id), strategy, n) for task_id, n in sorted(n_tests.items())}

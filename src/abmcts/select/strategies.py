@@ -55,7 +55,8 @@ def majority_vote(nodes: list[Node]) -> list[int]:
     groups = _groups([n for n in nodes if n["reward"] == best])
     ordered = sorted(groups.values(), key=lambda g: (-len(g), min(n["id"] for n in g)))
     head = [max(n["id"] for n in g) for g in ordered]
-    return head + [i for i in sakana(nodes) if i not in set(head)]
+    chosen = set(head)
+    return head + [i for i in sakana(nodes) if i not in chosen]
 
 
 def weighted_agreement(nodes: list[Node], p: float = 2.0) -> list[int]:

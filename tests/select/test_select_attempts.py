@@ -52,13 +52,13 @@ def test_missing_tree_and_short_output_lists_use_the_fallback_grid(make_node, ma
 
 def test_plan_all_covers_every_task_even_without_tree(make_node, make_tree):
     trees = {"a": make_tree("a", [make_node(0, 1.0, [A])])}
-    plans = plan_all(trees, {"a": 1, "b": 2}, "sakana")
+    plans = plan_all(trees, "sakana", {"a": 1, "b": 2})
     assert sorted(plans) == ["a", "b"] and len(plans["b"]) == 2
     assert plans["a"][0].attempt_1 == A and plans["b"][0].node_1 is None
 
 
 def test_write_submission_is_kaggle_format(tmp_path, make_node, make_tree):
-    plans = plan_all({"a": make_tree("a", [make_node(0, 1.0, [A, B])])}, {"a": 2}, "sakana")
+    plans = plan_all({"a": make_tree("a", [make_node(0, 1.0, [A, B])])}, "sakana", {"a": 2})
     path = tmp_path / "out" / "submission.json"
     write_submission(plans, path)
     data = json.loads(path.read_text())
@@ -69,7 +69,7 @@ def test_write_submission_is_kaggle_format(tmp_path, make_node, make_tree):
 
 def test_benchmarking_files_follow_arc_agi_benchmarking_schema(tmp_path, make_node, make_tree):
     tree = make_tree("a", [make_node(0, 1.0, [A, B], model="m1"), make_node(1, 0.5, [C, C], model="m2")])
-    plans = plan_all({"a": tree}, {"a": 2}, "sakana")
+    plans = plan_all({"a": tree}, "sakana", {"a": 2})
     paths = write_benchmarking_submissions(plans, {"a": tree}, tmp_path)
     assert paths == [tmp_path / "a.json"]
     data = json.loads(paths[0].read_text())

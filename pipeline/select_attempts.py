@@ -1,4 +1,4 @@
-"""Stage 3: choose two attempts per test input with the configured selection strategy."""
+"""Stage 3: choose two attempts per test input (named so it does not shadow the stdlib `select`)."""
 
 import hydra
 from omegaconf import DictConfig
