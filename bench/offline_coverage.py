@@ -76,7 +76,9 @@ def _reward(task: Task, train_out: list[Grid | None]) -> float:
     return sum(o == p.output for o, p in zip(train_out, task.train, strict=True)) / len(task.train)
 
 
-def _first_solve(gen: Callable[[int], tuple[str, list, list]], budget: int, solution) -> tuple[int | None, float]:
+def _first_solve(
+    gen: Callable[[int], tuple[str, list, list]], budget: int, solution
+) -> tuple[int | None, float]:
     """Index of the first sample that solves all test inputs (None if none), and seconds per call."""
     t_gen = 0.0
     for s in range(budget):
@@ -140,14 +142,17 @@ def main() -> None:
     )
     wall = time.time() - t0
     ks = [k for k in KS if k <= args.budget]
-    print(f"{args.version}/{args.split}: {len(ids)} tasks, budget {args.budget}, refine={args.refine}, {wall:.0f}s")
+    print(
+        f"{args.version}/{args.split}: {len(ids)} tasks, budget {args.budget}, refine={args.refine}, {wall:.0f}s"
+    )
     for name in models:
         firsts = [r[name][0] for r in res]
         per_call = np.mean([r[name][1] for r in res]) * 1000
         row = "  ".join(f"pass@{k}={sum(f is not None and f < k for f in firsts):3d}" for k in ks)
         print(f"  {name:10s} {row}   ({per_call:.1f} ms/call)")
     row = "  ".join(
-        f"pass@{k}={sum(any(r[m][0] is not None and r[m][0] < k for m in models) for r in res):3d}" for k in ks
+        f"pass@{k}={sum(any(r[m][0] is not None and r[m][0] < k for m in models) for r in res):3d}"
+        for k in ks
     )
     print(f"  {'union':10s} {row}")
     print(f"  distinct programs per task: {np.mean([r['_programs'] for r in res]):.1f}")

@@ -64,7 +64,10 @@ def test_refinement_round_trip_with_errors(task, templates):
 
 
 def test_parse_ignores_template_wording(task):
-    t = PromptTemplates(initial="X {examples} Y {test_inputs}", refinement="{examples}{test_inputs}{parent_code}{feedback}{parent_test_outputs}")
+    t = PromptTemplates(
+        initial="X {examples} Y {test_inputs}",
+        refinement="{examples}{test_inputs}{parent_code}{feedback}{parent_test_outputs}",
+    )
     parsed = parse_prompt(render_initial(task, t))
     assert parsed.train == list(task.train)
     wrong_only = render_refinement(task, t, "def transform(g):\n    return g", [[[0]], [[1]]], [[[1]], [[1]]])

@@ -13,7 +13,9 @@ from abmcts.llm.faultserver import FaultConfig, FaultServer
 
 
 def fault_client(srv, cache=None, retry=None, **spec_kw):
-    spec = ModelSpec(**{"name": "f", "model": "openai/fault", "api_base": srv.api_base, "timeout_s": 2.0, **spec_kw})
+    spec = ModelSpec(
+        **{"name": "f", "model": "openai/fault", "api_base": srv.api_base, "timeout_s": 2.0, **spec_kw}
+    )
     return LLMClient({"f": spec}, cache, retry or RetryPolicy(max_retries=3, base_delay_s=0.01, jitter=0.0))
 
 
@@ -31,7 +33,9 @@ def test_success_records_usage_and_is_replayable_with_server_gone(tmp_path):
 
 
 def test_half_faulty_server_every_call_completes_within_budget():
-    cfg = FaultConfig(rate_429=0.15, rate_500=0.15, rate_truncated=0.1, rate_empty=0.1, retry_after_s=0.01, seed=1)
+    cfg = FaultConfig(
+        rate_429=0.15, rate_500=0.15, rate_truncated=0.1, rate_empty=0.1, retry_after_s=0.01, seed=1
+    )
     with FaultServer(cfg) as srv:
         client = fault_client(srv, retry=RetryPolicy(max_retries=2, base_delay_s=0.01))
         out = client.complete_many([("f", msgs(f"task {i}"), 0) for i in range(24)])
@@ -73,7 +77,9 @@ def test_retry_after_is_honoured():
 
 def test_timeout_is_retried_then_reported():
     with FaultServer(FaultConfig(rate_slow=1.0, slow_s=1.0)) as srv:
-        c = fault_client(srv, timeout_s=0.3, retry=RetryPolicy(max_retries=1, base_delay_s=0.0)).complete("f", msgs(), 0)
+        c = fault_client(srv, timeout_s=0.3, retry=RetryPolicy(max_retries=1, base_delay_s=0.0)).complete(
+            "f", msgs(), 0
+        )
         assert len(srv.completions()) == 2
     assert c.error.startswith("Timeout: ")
 
@@ -82,7 +88,9 @@ def test_timeout_is_retried_then_reported():
 def test_garbage_and_empty_answers_are_retried_and_not_cached(tmp_path, fault):
     cache = ResponseCache(tmp_path / "c.sqlite")
     with FaultServer(FaultConfig(**{f"rate_{fault}": 1.0})) as srv:
-        c = fault_client(srv, cache, retry=RetryPolicy(max_retries=2, base_delay_s=0.0)).complete("f", msgs(), 0)
+        c = fault_client(srv, cache, retry=RetryPolicy(max_retries=2, base_delay_s=0.0)).complete(
+            "f", msgs(), 0
+        )
         assert len(srv.completions()) == 3
     assert c.text is None and c.error
     assert len(cache) == 0
@@ -114,7 +122,11 @@ def test_api_key_never_reaches_disk_or_output(tmp_path):
     env = {**os.environ, "ABMCTS_CANARY_KEY": canary, "TMPDIR": str(tmp_path)}
     out = subprocess.run(
         [sys.executable, "-c", CANARY_SCRIPT, str(tmp_path / "cache.sqlite")],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     assert out.returncode == 0, out.stderr
     assert "error='InternalServerError" in out.stdout or "error='RateLimitError" in out.stdout

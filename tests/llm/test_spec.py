@@ -6,7 +6,12 @@ from abmcts.llm import ModelSpec, RetryPolicy
 
 def test_from_dict_builds_spec_with_name_argument():
     spec = ModelSpec.from_dict(
-        {"model": "openai/o4-mini", "api_key_env": "OPENAI_API_KEY", "params": {"temperature": 0.7}, "max_concurrency": 2},
+        {
+            "model": "openai/o4-mini",
+            "api_key_env": "OPENAI_API_KEY",
+            "params": {"temperature": 0.7},
+            "max_concurrency": 2,
+        },
         name="o4-mini",
     )
     assert spec.name == "o4-mini"

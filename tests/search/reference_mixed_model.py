@@ -12,7 +12,12 @@ MU_SD, SA_SCALE, SY_SCALE = 0.2, 0.2, 0.3
 
 
 def gibbs_predictive(
-    groups: list[list[float]], prior_mean: float, seed: int, chains: int = 4000, iters: int = 2500, burn: int = 1000
+    groups: list[list[float]],
+    prior_mean: float,
+    seed: int,
+    chains: int = 2000,
+    iters: int = 1000,
+    burn: int = 300,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Posterior-predictive samples ``(samples, G)`` for each group and ``(samples,)`` for a new group."""
     rng = np.random.default_rng(seed)

@@ -24,6 +24,7 @@ Layers, outer to inner (each best effort, reported in the hello frame as `isolat
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -351,8 +352,12 @@ def _child(report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: i
     sys.stdout = sys.stderr = _Discard()
     sys.stdin = None
 
+    dumps, write = json.dumps, os.write  # bound now: the program may patch the modules
+
     def report(record: dict) -> None:
-        write_all(report_fd, json.dumps(record, separators=(",", ":")).encode() + b"\n")
+        view = memoryview(dumps(record, separators=(",", ":")).encode() + b"\n")
+        while view:
+            view = view[write(report_fd, view) :]
 
     try:
         program = compile(req["code"], "<program>", "exec")
@@ -435,34 +440,48 @@ def _death_reason(status: int, cut: str | None, timeout_s: float, cpu_s: int) ->
     return "crash", f"the process exited (status {os.waitstatus_to_exitcode(status)}) before returning"
 
 
+def _fresh_dir(base_dir: str, cfg: dict) -> str:
+    """The program's private cwd: `base/run`, recreated only when the previous program left traces."""
+    path = os.path.join(base_dir, "run")
+    try:
+        st = os.lstat(path)
+        if st.st_mode == 0o40700 and st.st_nlink == 2 and not os.listdir(path):
+            return path
+        shutil.rmtree(path)
+    except FileNotFoundError:
+        pass
+    os.mkdir(path, 0o700)
+    if cfg["drop_to_nobody"]:
+        os.chown(path, NOBODY, NOBODY)
+    return path
+
+
 def run_program(req: dict, cfg: dict, base_dir: str) -> list[dict]:
     n = len(req["grids"])
     timeout_s = float(req["timeout_s"])
-    sandbox_dir = tempfile.mkdtemp(prefix="prog-", dir=base_dir)
-    try:
-        if cfg["drop_to_nobody"]:
-            os.chown(sandbox_dir, NOBODY, NOBODY)
-        rfd, wfd = os.pipe()
-        zygote_pid = os.getpid()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(rfd)
-                _child(wfd, sandbox_dir, req, cfg, zygote_pid)
-            finally:
-                os._exit(0)
-        os.close(wfd)
+    sandbox_dir = _fresh_dir(base_dir, cfg)
+    rfd, wfd = os.pipe()
+    zygote_pid = os.getpid()
+    pid = os.fork()
+    if pid == 0:
         try:
-            records, cut = _collect(rfd, pid, time.monotonic() + timeout_s)
-        finally:
             os.close(rfd)
-        _, status = os.waitpid(pid, 0)
+            _child(wfd, sandbox_dir, req, cfg, zygote_pid)
+        finally:
+            os._exit(0)
+    os.close(wfd)
+    try:
+        records, cut = _collect(rfd, pid, time.monotonic() + timeout_s)
     finally:
-        shutil.rmtree(sandbox_dir, ignore_errors=True)
+        os.close(rfd)
+    _, status = os.waitpid(pid, 0)
+    _fresh_dir(base_dir, cfg)  # remove what the program wrote now, not at the next call
     if records and records[0].get("all"):
         rec = records[0]
         return [{"output": None, "kind": rec.get("kind"), "error": rec.get("error")}] * n
-    results = [{"output": r.get("output"), "kind": r.get("kind"), "error": r.get("error")} for r in records[:n]]
+    results = [
+        {"output": r.get("output"), "kind": r.get("kind"), "error": r.get("error")} for r in records[:n]
+    ]
     if len(results) < n:
         kind, error = _death_reason(status, cut, timeout_s, int(req["cpu_s"]))
         results += [{"output": None, "kind": kind, "error": error}] * (n - len(results))
@@ -483,6 +502,7 @@ def main() -> None:
     iso["audit_hook"] = bool(cfg["audit_hook"])
     base_dir = tempfile.mkdtemp(prefix="abmcts-sandbox-")
     os.chmod(base_dir, 0o711)
+    gc.freeze()  # children then neither scan nor copy-on-write the zygote's objects during GC
     try:
         send_frame(out_fd, {"hello": True, "pid": os.getpid(), "isolation": iso})
         while True:

@@ -132,11 +132,12 @@ def _safe_extract(data: bytes, url: str, dest: Path) -> None:
             zf.extractall(dest)
         return
     try:
-        tf = tarfile.open(fileobj=io.BytesIO(data))
-    except tarfile.TarError:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+            tf.extractall(dest, filter="data")
+    except tarfile.ReadError:
         raise InputError(f"download {url}: not a zip/tar archive or JSON file") from None
-    with tf:
-        tf.extractall(dest, filter="data")
+    except tarfile.FilterError as exc:
+        raise InputError(f"download {url}: archive member escapes the destination ({exc})") from None
 
 
 def download(url: str, sha256: str, dest: str | os.PathLike, timeout_s: float = 60.0) -> Path:

@@ -170,7 +170,9 @@ def render_refinement(
             tests.append(f"Your output on test input {i + 1}:\n{_block(M_PARENT_TEST, grid_text(out))}")
         else:
             err = test_errors[i] if test_errors else None
-            tests.append(f"Your program failed on test input {i + 1}:\n{_block(M_PARENT_TEST_ERR, _error_line(err))}")
+            tests.append(
+                f"Your program failed on test input {i + 1}:\n{_block(M_PARENT_TEST_ERR, _error_line(err))}"
+            )
     code = parent_code.strip("\n")
     return templates.refinement.format(
         examples=_examples(task),
@@ -195,7 +197,17 @@ def _parse_grid(lines: list[str], where: str) -> Grid:
     return grid
 
 
-_MARKERS = (M_INPUT, M_OUTPUT, M_TEST, M_PARENT_OUT, M_PARENT_ERR, M_PARENT_TEST, M_PARENT_TEST_ERR, M_EXPECTED, M_CODE)
+_MARKERS = (
+    M_INPUT,
+    M_OUTPUT,
+    M_TEST,
+    M_PARENT_OUT,
+    M_PARENT_ERR,
+    M_PARENT_TEST,
+    M_PARENT_TEST_ERR,
+    M_EXPECTED,
+    M_CODE,
+)
 _SECTION = re.compile(r"<(" + "|".join(_MARKERS) + r")>\n(.*?)\n</\1>", re.DOTALL)
 
 

@@ -14,7 +14,11 @@ def _cell_accuracy(output: Grid | None, expected: Grid) -> float:
     if any(len(row) != len(exp_row) for row, exp_row in zip(output, expected, strict=True)):
         return 0.0
     cells = sum(len(row) for row in expected)
-    same = sum(a == b for row, exp_row in zip(output, expected, strict=True) for a, b in zip(row, exp_row, strict=True))
+    same = sum(
+        a == b
+        for row, exp_row in zip(output, expected, strict=True)
+        for a, b in zip(row, exp_row, strict=True)
+    )
     return same / cells
 
 

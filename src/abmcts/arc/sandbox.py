@@ -16,6 +16,7 @@ Design (see `_worker.py` for the isolation layers and what each enforces):
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -133,17 +134,13 @@ class _Worker:
         return reply.get("results") if isinstance(reply, dict) else None
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self.proc.kill()
         self.proc.wait()
         for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 pipe.close()
-            except OSError:
-                pass
 
 
 class Executor:

@@ -10,6 +10,7 @@ import atexit
 import contextlib
 from collections.abc import Iterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from abmcts.arc.prompts import PromptTemplates
@@ -29,18 +30,26 @@ def build_client(cfg: RootConfig) -> Any:
     return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode))
 
 
-def build_executor(cfg: ExecutorConfig) -> Any:
+def build_executor(cfg: ExecutorConfig, forbidden: list[str]) -> Any:
+    """The sandbox pool; generated programs cannot open the `forbidden` paths (the solutions)."""
     from abmcts.arc.sandbox import Executor
 
-    return Executor(n_workers=cfg.sandbox_workers, timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
+    return Executor(
+        n_workers=cfg.sandbox_workers,
+        timeout_s=cfg.timeout_s,
+        memory_mb=cfg.memory_mb,
+        forbidden_paths=[str(Path(p).resolve()) for p in forbidden],
+    )
 
 
 def _worker_resources(cfg: RootConfig) -> tuple[Any, Any]:
     """Client and sandbox pool of this process, rebuilt only when the config changes."""
-    key = repr((cfg.models, cfg.cache, cfg.executor))
+    key = repr((cfg.models, cfg.cache, cfg.executor, cfg.data_dir, cfg.data.name))
     if _WORKER_STATE.get("key") != key:
         _close_worker_resources()
-        _WORKER_STATE.update(key=key, client=build_client(cfg), executor=build_executor(cfg.executor))
+        solutions = RunPaths.of(cfg).solutions
+        executor = build_executor(cfg.executor, [str(solutions.parent)])
+        _WORKER_STATE.update(key=key, client=build_client(cfg), executor=executor)
     return _WORKER_STATE["client"], _WORKER_STATE["executor"]
 
 
@@ -110,11 +119,9 @@ def run_tasks(cfg: RootConfig, tasks: list[Task], paths: RunPaths, progress: boo
     build_client(cfg)  # fail fast (unknown model, missing key) before any worker starts
     paths.trees.mkdir(parents=True, exist_ok=True)
     jobs = [delayed(search_one)(cfg, task, str(paths.tree(task.task_id))) for task in tasks]
-    with joblib_backend(cfg.executor) as backend:
-        with parallel_config(backend=backend["backend"], n_jobs=backend["n_jobs"]):
-            results = Parallel(return_as="generator_unordered")(jobs)
-            bar = tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress)
-            collected = list(bar)
+    with joblib_backend(cfg.executor) as backend, parallel_config(**backend):
+        results = Parallel(return_as="generator_unordered")(jobs)
+        collected = list(tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress))
     if cfg.executor.backend == "sequential":
         _close_worker_resources()
     return sorted(collected, key=lambda r: r["task_id"])

@@ -29,11 +29,15 @@ from abmcts.errors import CacheMissError, ConfigError, LLMError
 
 MODES = ("readwrite", "replay", "off")
 RECORD_FIELDS = ("text", "prompt_tokens", "completion_tokens", "cost", "latency_s")
-_SCHEMA = "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, record TEXT NOT NULL)"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, record TEXT NOT NULL)"
+)
 _BUSY_TIMEOUT_MS = 60_000
 
 
-def cache_key(model: str, messages: list[dict[str, Any]], params: Mapping[str, Any], sample_index: int) -> str:
+def cache_key(
+    model: str, messages: list[dict[str, Any]], params: Mapping[str, Any], sample_index: int
+) -> str:
     """sha256 hex of canonical JSON of what determines a response (see module docstring)."""
     payload = {"model": model, "messages": messages, "params": dict(params), "sample_index": sample_index}
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -66,7 +70,9 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._local = threading.local()
         if mode == "replay" and not self.path.is_file():
-            raise LLMError(f"response cache {self.path}: file not found (replay mode needs an existing cache)")
+            raise LLMError(
+                f"response cache {self.path}: file not found (replay mode needs an existing cache)"
+            )
         if mode != "off":
             self._connect()  # fail fast on a corrupted or foreign file
 
@@ -119,7 +125,9 @@ class ResponseCache:
                 self.stats.hits += 1
         if row is None:
             if self.mode == "replay":
-                raise CacheMissError(f"response cache {self.path}: replay miss for model {model!r}, key {key}")
+                raise CacheMissError(
+                    f"response cache {self.path}: replay miss for model {model!r}, key {key}"
+                )
             return None
         return self._decode(key, row[0])
 
@@ -130,7 +138,9 @@ class ResponseCache:
         """
         missing = [f for f in RECORD_FIELDS if f not in record]
         if missing or not isinstance(record.get("text"), str):
-            raise LLMError(f"response cache: refusing to store an incomplete record for key {key} (missing {missing})")
+            raise LLMError(
+                f"response cache: refusing to store an incomplete record for key {key} (missing {missing})"
+            )
         clean = {f: record[f] for f in RECORD_FIELDS}
         if self.mode != "readwrite":
             return clean

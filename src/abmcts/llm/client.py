@@ -23,8 +23,6 @@ from abmcts.llm.cache import ResponseCache, cache_key
 from abmcts.llm.retry import CallFailure, backoff_delay, short_message
 from abmcts.llm.spec import Completion, ModelSpec, RetryPolicy
 
-_MAX_BATCH_WORKERS = 64
-
 
 class OfflineModel(Protocol):
     def generate(self, messages: list[dict[str, Any]], seed: int) -> str: ...
@@ -66,7 +64,9 @@ class LLMClient:
         self.cache = cache if cache is not None else ResponseCache(None, mode="off")
         self.retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
-        self._limits = {name: threading.BoundedSemaphore(spec.max_concurrency) for name, spec in self.models.items()}
+        self._limits = {
+            name: threading.BoundedSemaphore(spec.max_concurrency) for name, spec in self.models.items()
+        }
         self._offline: dict[str, OfflineModel] = {}
         for name, spec in self.models.items():
             if name != spec.name:
@@ -75,7 +75,9 @@ class LLMClient:
                 try:
                     self._offline[name] = offline_loader(spec.offline_name)
                 except Exception as exc:
-                    raise LLMError(f"model {name!r} ({spec.model}): cannot load offline model ({exc})") from None
+                    raise LLMError(
+                        f"model {name!r} ({spec.model}): cannot load offline model ({exc})"
+                    ) from None
             elif self.cache.mode != "replay":  # replay never calls out, so it needs no key
                 from abmcts.llm.remote import check_remote
 
@@ -94,19 +96,40 @@ class LLMClient:
         completion = self._call_with_retries(spec, messages, key)
         if completion.error is not None:
             return completion
-        return Completion.from_record(self.cache.put(key, completion.record(), model=spec.model), cached=False)
+        return Completion.from_record(
+            self.cache.put(key, completion.record(), model=spec.model), cached=False
+        )
 
     def complete_many(self, requests: Sequence[CompletionRequest | tuple]) -> list[Completion]:
-        """Run calls concurrently (results in request order); per-model limits still apply."""
+        """Run calls concurrently, results in request order.
+
+        One thread pool per model, sized by its max_concurrency, so a slow model never ties up
+        the workers another model could use; the per-model semaphores still cap concurrent
+        calls across every caller in the process.
+        """
         reqs = [r if isinstance(r, CompletionRequest) else CompletionRequest(*r) for r in requests]
         if len(reqs) <= 1:
             return [self.complete(r.model_name, r.messages, r.sample_index) for r in reqs]
-        names = {r.model_name for r in reqs}
-        workers = sum(self.models[n].max_concurrency if n in self.models else 1 for n in names)
-        workers = max(1, min(workers, len(reqs), _MAX_BATCH_WORKERS))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="llm") as pool:
-            futures = [pool.submit(self.complete, r.model_name, r.messages, r.sample_index) for r in reqs]
+        for r in reqs:
+            if r.model_name not in self.models:
+                raise LLMError(
+                    f"unknown model {r.model_name!r} (configured: {', '.join(sorted(self.models))})"
+                )
+        pools = {
+            name: ThreadPoolExecutor(
+                max_workers=self.models[name].max_concurrency, thread_name_prefix=f"llm-{name}"
+            )
+            for name in {r.model_name for r in reqs}
+        }
+        try:
+            futures = [
+                pools[r.model_name].submit(self.complete, r.model_name, r.messages, r.sample_index)
+                for r in reqs
+            ]
             return [f.result() for f in futures]
+        finally:
+            for pool in pools.values():
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def _policy(self, spec: ModelSpec) -> RetryPolicy:
         policy = self.retry
@@ -134,7 +157,9 @@ class LLMClient:
             self._sleep(backoff_delay(policy, key, attempt, failure.retry_after_s))
         return Completion(text=None, error=str(failure))
 
-    def _attempt(self, spec: ModelSpec, messages: list[dict[str, Any]], key: str) -> tuple[str, int, int, float]:
+    def _attempt(
+        self, spec: ModelSpec, messages: list[dict[str, Any]], key: str
+    ) -> tuple[str, int, int, float]:
         if not spec.is_offline:
             from abmcts.llm.remote import call_remote
 
@@ -152,7 +177,13 @@ class LLMClient:
 
 def _check_messages(messages: Any) -> None:
     if not isinstance(messages, list) or not messages:
-        raise LLMError(f"messages: expected a non-empty list of {{role, content}} dicts, got {type(messages).__name__}")
+        raise LLMError(
+            f"messages: expected a non-empty list of {{role, content}} dicts, got {type(messages).__name__}"
+        )
     for i, m in enumerate(messages):
-        if not isinstance(m, dict) or not isinstance(m.get("role"), str) or not isinstance(m.get("content"), str):
+        if (
+            not isinstance(m, dict)
+            or not isinstance(m.get("role"), str)
+            or not isinstance(m.get("content"), str)
+        ):
             raise LLMError(f"messages[{i}]: expected {{'role': str, 'content': str}}, got {m!r:.80}")

@@ -11,6 +11,7 @@ logged in memory (time, outcome) — never headers, so API keys are never record
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import random
@@ -137,10 +138,8 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
             self.end_headers()
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
         def do_GET(self) -> None:
             if self.path.rstrip("/").endswith("/models"):
@@ -180,7 +179,9 @@ def _make_handler(server: FaultServer) -> type[BaseHTTPRequestHandler]:
                 "object": "chat.completion",
                 "created": 0,
                 "model": body.get("model", "fault"),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                ],
                 "usage": {
                     "prompt_tokens": prompt_chars // 4,
                     "completion_tokens": len(text) // 4,
@@ -214,10 +215,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     with FaultServer(config, port=args.port) as srv:
         print(f"fault server on {srv.api_base} (model string: openai/<anything>, api_base above)", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -29,8 +30,12 @@ def load_litellm() -> ModuleType:
     with _import_lock:
         if _litellm is None:
             os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-            import litellm
+            with warnings.catch_warnings():  # pydantic deprecation noise from litellm's own models
+                warnings.simplefilter("ignore")
+                import litellm
 
+            # litellm imports more of its pydantic models lazily, at the first call: keep that quiet too
+            warnings.filterwarnings("ignore", message=r"Items .* `ReadOnly` qualifier", category=UserWarning)
             litellm.suppress_debug_info = True
             litellm.telemetry = False
             litellm.set_verbose = False
@@ -105,7 +110,10 @@ def _failure(exc: Exception, api_key: str | None) -> CallFailure:
     if api_key and api_key != PLACEHOLDER_KEY:
         message = message.replace(api_key, "***")
     retry_after = None
-    for headers in (getattr(getattr(exc, "response", None), "headers", None), getattr(exc, "litellm_response_headers", None)):
+    for headers in (
+        getattr(getattr(exc, "response", None), "headers", None),
+        getattr(exc, "litellm_response_headers", None),
+    ):
         if headers is not None and retry_after is None:
             try:
                 retry_after = parse_retry_after(headers.get("retry-after"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+
 from abmcts.llm.spec import RetryPolicy
 
 # Client errors that the same request will hit again: retrying only burns budget.

@@ -72,12 +72,22 @@ class ModelSpec:
             raise ConfigError(f"{where}: params must be a mapping with string keys, got {self.params!r}")
         clash = sorted(RESERVED_PARAMS.intersection(self.params))
         if clash:
-            raise ConfigError(f"{where}: params may not set {clash[0]!r} (set by the client; use the spec field)")
+            raise ConfigError(
+                f"{where}: params may not set {clash[0]!r} (set by the client; use the spec field)"
+            )
         _check_number(where, "timeout_s", self.timeout_s, minimum=0, strict=True)
-        if isinstance(self.max_concurrency, bool) or not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
-            raise ConfigError(f"{where}: max_concurrency must be an integer >= 1, got {self.max_concurrency!r}")
+        if (
+            isinstance(self.max_concurrency, bool)
+            or not isinstance(self.max_concurrency, int)
+            or self.max_concurrency < 1
+        ):
+            raise ConfigError(
+                f"{where}: max_concurrency must be an integer >= 1, got {self.max_concurrency!r}"
+            )
         if self.max_retries is not None and (
-            isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0
+            isinstance(self.max_retries, bool)
+            or not isinstance(self.max_retries, int)
+            or self.max_retries < 0
         ):
             raise ConfigError(f"{where}: max_retries must be an integer >= 0, got {self.max_retries!r}")
         if self.backoff_s is not None:

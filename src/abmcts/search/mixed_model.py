@@ -37,7 +37,8 @@ _SA2 = (SA_GRID**2)[:, None]
 _SY2 = (SY_GRID**2)[None, :]
 _LOG_SY = np.log(SY_GRID)[None, :]
 _LOG_PRIOR = (
-    _log_halfnormal_jacobian(SA_GRID, SA_SCALE)[:, None] + _log_halfnormal_jacobian(SY_GRID, SY_SCALE)[None, :]
+    _log_halfnormal_jacobian(SA_GRID, SA_SCALE)[:, None]
+    + _log_halfnormal_jacobian(SY_GRID, SY_SCALE)[None, :]
 ).ravel()
 _SA_FLAT = np.broadcast_to(SA_GRID[:, None], (len(SA_GRID), len(SY_GRID))).ravel()
 _SY_FLAT = np.broadcast_to(SY_GRID[None, :], (len(SA_GRID), len(SY_GRID))).ravel()

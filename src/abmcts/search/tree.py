@@ -125,8 +125,12 @@ class Tree:
             "algorithm": self.algorithm,
             "params": copy.deepcopy(self.params),
             "nodes": [
-                {"parent": self.parent[i], "action": self.action[i], "state": copy.deepcopy(self.state[i]),
-                 "score": self.score[i]}
+                {
+                    "parent": self.parent[i],
+                    "action": self.action[i],
+                    "state": copy.deepcopy(self.state[i]),
+                    "score": self.score[i],
+                }
                 for i in range(len(self.parent))
             ],
             "pending": [asdict(t) for t in self.pending.values()],

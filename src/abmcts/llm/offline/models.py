@@ -10,7 +10,7 @@ import numpy as np
 
 from abmcts.arc.prompts import ParsedPrompt, parse_prompt
 from abmcts.errors import LLMError
-from abmcts.llm.offline.program import Candidate, emit, parse_spec, run_steps
+from abmcts.llm.offline.program import Candidate, emit, parse_spec
 from abmcts.llm.offline.propose import Demos, evaluate, fit_color_map, propose_all
 
 FAMILIES = ("color", "geom", "symmetry", "lines", "denoise", "object", "logic", "count", "scale")
@@ -102,7 +102,9 @@ class OfflineModel:
             parr = [np.array(p) for p in preds]
             cmap = fit_color_map(parr, outs)
             if cmap:
-                options.append((Candidate("color", (("recolor", {"mapping": cmap}),), 1.0, 1.0), parsed.parent_code))
+                options.append(
+                    (Candidate("color", (("recolor", {"mapping": cmap}),), 1.0, 1.0), parsed.parent_code)
+                )
             post_demos = list(zip(parr, outs, strict=True))
             for k in range(1, 8):
                 for c in evaluate("geom", (("geom", {"k": k}),), post_demos):
@@ -133,7 +135,9 @@ class OfflineModel:
     def _answer(self, cand: Candidate, code: str, refine: bool = False) -> str:
         why = DESCRIBE.get(cand.family, "the rule is a grid operation")
         ops_used = ", ".join(n for n, _ in cand.steps) or "a colour map"
-        lead = "Looking at what the previous program got wrong, " if refine else "Comparing inputs and outputs, "
+        lead = (
+            "Looking at what the previous program got wrong, " if refine else "Comparing inputs and outputs, "
+        )
         return f"{lead}{why}; I will implement it with {ops_used}.\n\n```python\n{code}```\n"
 
 

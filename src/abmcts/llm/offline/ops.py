@@ -42,10 +42,10 @@ def components(g, bg, diag, multi):
                 cells.append((y, x))
                 for dy, dx in steps:
                     ny, nx = y + dy, x + dx
-                    if 0 <= ny < h and 0 <= nx < w and not seen[ny, nx] and g[ny, nx] != bg:
-                        if multi or g[ny, nx] == col:
-                            seen[ny, nx] = True
-                            stack.append((ny, nx))
+                    inside = 0 <= ny < h and 0 <= nx < w
+                    if inside and not seen[ny, nx] and g[ny, nx] != bg and (multi or g[ny, nx] == col):
+                        seen[ny, nx] = True
+                        stack.append((ny, nx))
             objs.append(cells)
     return objs
 
@@ -98,9 +98,9 @@ def select_object(g, bg, diag, multi, select):
         counts = {k: keys.count(k) for k in keys}
         if select == "common_color":
             best = max(counts.values())
-            cand = [o for o, k in zip(objs, keys) if counts[k] == best]
+            cand = [o for o, k in zip(objs, keys, strict=True) if counts[k] == best]
         else:
-            cand = [o for o, k in zip(objs, keys) if counts[k] == 1]
+            cand = [o for o, k in zip(objs, keys, strict=True) if counts[k] == 1]
         return max(cand, key=len) if cand else None
     return max(objs, key=lambda c: object_key(g, c, select))
 
@@ -315,7 +315,7 @@ def rays(g, bg, dirs, stop):
     """Extend each non-background cell in the given directions until the border (or an obstacle)."""
     out = g.copy()
     h, w = g.shape
-    for y, x in zip(*np.nonzero(g != bg)):
+    for y, x in zip(*np.nonzero(g != bg), strict=True):
         for dy, dx in dirs:
             ny, nx = y + dy, x + dx
             while 0 <= ny < h and 0 <= nx < w:
@@ -406,7 +406,7 @@ def select_cell(g, select):
     if select == "least":
         return cells[int(np.argmin(fill))]
     keys = [c.tobytes() + bytes(c.shape) for c in cells]
-    uniq = [c for c, k in zip(cells, keys) if keys.count(k) == 1]
+    uniq = [c for c, k in zip(cells, keys, strict=True) if keys.count(k) == 1]
     return uniq[0] if uniq else cells[0]
 
 

@@ -90,7 +90,10 @@ def emit(steps: tuple[Step, ...], base_code: str | None = None) -> str:
     lines += ["import numpy as np", ""]
     for n in needed:
         lines += [_source(n), ""]
-    lines += ["", SPEC_PREFIX + repr(list(steps)) if base_code is None else "# post-processing of the previous program"]
+    lines += [
+        "",
+        SPEC_PREFIX + repr(list(steps)) if base_code is None else "# post-processing of the previous program",
+    ]
     lines += ["def transform(grid):"]
     src = "_previous_transform(grid)" if base_code is not None else "grid"
     lines += [f"    g = np.array({src}, dtype=int)"]

@@ -29,7 +29,18 @@ OBJECT_SELECTS = (
     "common_color",
     "unique_shape",
 )
-ATTRS = ("size", "rank_desc", "rank_asc", "border", "shape", "height", "width", "is_rect", "holes", "same_shape_count")
+ATTRS = (
+    "size",
+    "rank_desc",
+    "rank_asc",
+    "border",
+    "shape",
+    "height",
+    "width",
+    "is_rect",
+    "holes",
+    "same_shape_count",
+)
 
 
 def fit_color_map(preds: list[np.ndarray], outs: list[np.ndarray]) -> dict[int, int] | None:
@@ -91,7 +102,13 @@ def _generate(demos: Demos, bg: int) -> Iterator[tuple[str, tuple[Step, ...]]]:
                 yield "symmetry", (("symmetrize", {"mask": m, "kinds": kinds}),)
         for axes in (("h",), ("v",), ("h", "v")):
             yield "lines", (("connect_same", {"bg": bg, "axes": axes}),)
-        for dirs in [(d,) for d in ALL_DIRS] + [ALL_DIRS, DIAG_DIRS, ALL_DIRS + DIAG_DIRS, ALL_DIRS[:2], ALL_DIRS[2:]]:
+        for dirs in [(d,) for d in ALL_DIRS] + [
+            ALL_DIRS,
+            DIAG_DIRS,
+            ALL_DIRS + DIAG_DIRS,
+            ALL_DIRS[:2],
+            ALL_DIRS[2:],
+        ]:
             for stop in (False, True):
                 yield "lines", (("rays", {"bg": bg, "dirs": dirs, "stop": stop}),)
         for size in (1, 2, 3):
@@ -105,7 +122,15 @@ def _generate(demos: Demos, bg: int) -> Iterator[tuple[str, tuple[Step, ...]]]:
             for diag in (False, True):
                 for sel in OBJECT_SELECTS:
                     for only in (False, True):
-                        yield "object", (("crop_object", {"bg": bg, "diag": diag, "multi": multi, "select": sel, "only": only}),)
+                        yield (
+                            "object",
+                            (
+                                (
+                                    "crop_object",
+                                    {"bg": bg, "diag": diag, "multi": multi, "select": sel, "only": only},
+                                ),
+                            ),
+                        )
         for sel in ("most", "least", "unique"):
             yield "object", (("select_cell", {"select": sel}),)
         for m in sorted(in_colors):
