@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from abmcts.io import atomic_write_bytes
 from abmcts.score.usage import call_share_by_task, usage_by_model
 
 Trees = Mapping[str, dict[str, Any]]
@@ -53,19 +53,8 @@ def _save(fig: Any, path: str | os.PathLike) -> Path:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     _pyplot().close(fig)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    atomic_write_bytes(path, buf.getvalue())
+    return Path(path)
 
 
 def plot_pass_at_k(curves: Mapping[str, list[float]], path: str | os.PathLike) -> Path:
