@@ -35,7 +35,11 @@ def load_litellm() -> ModuleType:
                 import litellm
 
             # litellm imports more of its pydantic models lazily, at the first call: keep that quiet too
-            warnings.filterwarnings("ignore", message=r"Items .* `ReadOnly` qualifier", category=UserWarning)
+            warnings.filterwarnings(
+                "ignore",
+                message=r"Items? .* is using the `ReadOnly`|Items .* are using the `ReadOnly`",
+                category=UserWarning,
+            )
             litellm.suppress_debug_info = True
             litellm.telemetry = False
             litellm.set_verbose = False
