@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, copy_project
 
 SMOKE = ["experiment=smoke", "data.limit=2", "search.budget=4", "tracking=none", "executor.n_jobs=1"]

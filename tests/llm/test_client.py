@@ -5,10 +5,11 @@ import sys
 import textwrap
 
 import pytest
-from conftest import EchoModel, msgs
 
 from abmcts.errors import CacheMissError, LLMError
 from abmcts.llm import CompletionRequest, LLMClient, ModelSpec, ResponseCache, cache_key
+
+from conftest import EchoModel, msgs
 
 GEO = ModelSpec(name="geo", model="offline/geometry", params={"temperature": 1.0})
 

@@ -34,7 +34,7 @@ def spec_for(server: LocalServer) -> ModelSpec:
 
 def test_real_completion_is_counted_cached_and_replayable(tmp_path):
     path = tmp_path / "c.sqlite"
-    with LocalServer(threads=2) as server:
+    with LocalServer(threads=1) as server:
         spec = spec_for(server)
         client = LLMClient({"smol": spec}, ResponseCache(path), RetryPolicy(max_retries=1, base_delay_s=0.5))
         start = time.perf_counter()

@@ -6,10 +6,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import msgs
 
 from abmcts.llm import LLMClient, ModelSpec, ResponseCache, RetryPolicy
 from abmcts.llm.faultserver import FaultConfig, FaultServer
+
+from conftest import msgs
 
 
 def fault_client(srv, cache=None, retry=None, **spec_kw):

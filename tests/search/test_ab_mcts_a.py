@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from search_helpers import build, refining_fns
 
 from abmcts.search import ABMCTSA, posteriors
+
+from search_helpers import build, refining_fns
 
 SPEC = [
     (0, "a", 0.2),

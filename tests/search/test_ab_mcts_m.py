@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_mixed_model import choice_probabilities, gibbs_predictive
-from search_helpers import build, refining_fns
 
 from abmcts.search import ABMCTSM, mixed_model
+
+from reference_mixed_model import choice_probabilities, gibbs_predictive
+from search_helpers import build, refining_fns
 
 TOL = 0.02
 

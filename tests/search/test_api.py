@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from search_helpers import ALL_ALGOS, refining_fns
 
 from abmcts.errors import InputError
 from abmcts.search import ABMCTSA, ABMCTSM, RepeatedSampling, SearchInputError, Tree, make_algorithm, top_k
+
+from search_helpers import ALL_ALGOS, refining_fns
 
 
 def test_step_passes_parent_state_and_records_node():

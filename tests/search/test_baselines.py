@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-from search_helpers import refining_fns
 
 from abmcts.search import MultiArmedBanditUCB, RepeatedSampling, SequentialRefinement, StandardMCTS
+
+from search_helpers import refining_fns
 
 
 def _run(algo, fns, steps):

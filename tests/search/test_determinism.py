@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from search_helpers import ALL_ALGOS, refining_fns
 
 SKILLS = {"weak": 0.1, "strong": 0.5, "mid": 0.3}

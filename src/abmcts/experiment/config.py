@@ -87,6 +87,7 @@ class PromptsConfig:
 class CacheConfig:
     path: str = "cache/responses.sqlite"
     mode: str = "readwrite"  # readwrite | replay | off
+    executions: bool = True  # cache program results in executions.sqlite beside `path` (not with mode=off)
 
 
 @dataclass

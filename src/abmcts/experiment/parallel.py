@@ -15,7 +15,7 @@ from typing import Any
 
 from abmcts.arc.prompts import PromptTemplates
 from abmcts.arc.task import Task
-from abmcts.experiment.config import ExecutorConfig, RootConfig
+from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.runner import SearchSettings, TaskSearch
 
@@ -30,16 +30,27 @@ def build_client(cfg: RootConfig) -> Any:
     return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode))
 
 
-def build_executor(cfg: ExecutorConfig, forbidden: list[str]) -> Any:
-    """The sandbox pool; generated programs cannot open the `forbidden` paths (the solutions)."""
+def build_executor(cfg: ExecutorConfig, forbidden: list[str], cache: CacheConfig | None = None) -> Any:
+    """The sandbox pool; generated programs cannot open the `forbidden` paths (the solutions).
+
+    With `cache` (mode not off, `executions` on) results are cached beside the response cache
+    (see `abmcts.experiment.execcache`), keyed on code, input grids and these limits.
+    """
     from abmcts.arc.sandbox import Executor
 
-    return Executor(
+    forbidden_paths = [str(Path(p).resolve()) for p in forbidden]
+    executor = Executor(
         n_workers=cfg.sandbox_workers,
         timeout_s=cfg.timeout_s,
         memory_mb=cfg.memory_mb,
-        forbidden_paths=[str(Path(p).resolve()) for p in forbidden],
+        forbidden_paths=forbidden_paths,
     )
+    if cache is None or cache.mode == "off" or not cache.executions:
+        return executor
+    from abmcts.experiment.execcache import CachedExecutor, execution_cache_path
+
+    limits = {"timeout_s": cfg.timeout_s, "memory_mb": cfg.memory_mb, "forbidden": forbidden_paths}
+    return CachedExecutor(executor, execution_cache_path(cache.path), limits)
 
 
 def _worker_resources(cfg: RootConfig) -> tuple[Any, Any]:
@@ -48,7 +59,7 @@ def _worker_resources(cfg: RootConfig) -> tuple[Any, Any]:
     if _WORKER_STATE.get("key") != key:
         _close_worker_resources()
         solutions = RunPaths.of(cfg).solutions
-        executor = build_executor(cfg.executor, [str(solutions.parent)])
+        executor = build_executor(cfg.executor, [str(solutions.parent)], cfg.cache)
         _WORKER_STATE.update(key=key, client=build_client(cfg), executor=executor)
     return _WORKER_STATE["client"], _WORKER_STATE["executor"]
 
@@ -67,6 +78,7 @@ def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
     """Search one task to its budget (resuming any checkpoint) and summarise it."""
     client, executor = _worker_resources(cfg)
     before = client.cache.stats.as_dict()
+    exec_before = _exec_stats(executor)
     settings = SearchSettings(
         algorithm=cfg.search.algorithm,
         params=dict(cfg.search.params),
@@ -78,14 +90,22 @@ def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
     )
     templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
     models = [m.name for m in cfg.models.specs]
-    record = TaskSearch(task, settings, client, models, executor, templates, tree_path).run()
-    after = client.cache.stats.as_dict()
+    search = TaskSearch(task, settings, client, models, executor, templates, tree_path)
+    record = search.run()
+    after, exec_after = client.cache.stats.as_dict(), _exec_stats(executor)
     return {
         "task_id": task.task_id,
         "calls": len(record["nodes"]),
         "best_reward": max((n["reward"] for n in record["nodes"]), default=0.0),
         "cache": {k: after[k] - before.get(k, 0) for k in after},
+        "executions": {k: exec_after[k] - exec_before.get(k, 0) for k in exec_after},
+        "timings_s": search.timings,
     }
+
+
+def _exec_stats(executor: Any) -> dict[str, int]:
+    stats = getattr(executor, "stats", None)
+    return stats.as_dict() if stats is not None else {}
 
 
 @contextlib.contextmanager

@@ -8,7 +8,9 @@ made after it (no model call is ever paid twice).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +21,12 @@ from abmcts.arc.prompts import PromptTemplates, prompt_hash, render_initial, ren
 from abmcts.arc.reward import reward as compute_reward
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
-from abmcts.io import atomic_write_json, read_json
+from abmcts.io import atomic_write_text, dumps_json, read_json
 from abmcts.search import make_algorithm
 
 TREE_FORMAT = 1
+PHASES = ("search", "prompt", "llm", "sandbox", "checkpoint")
+_NODES_SLOT = "\x00nodes\x00"  # stands in for the node list while the header is serialised
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,20 @@ def messages_for(task: Task, templates: PromptTemplates, parent: dict | None) ->
     return [{"role": "user", "content": text}]
 
 
+def program_inputs(task: Task) -> list[Any]:
+    """The grids every program runs on: the train inputs, then the test inputs."""
+    return [p.input for p in task.train] + list(task.test_inputs)
+
+
 def evaluate_program(
-    task: Task, code: str, executor: Any, reward_kind: str
+    task: Task, code: str, executor: Any, reward_kind: str, grids: list[Any] | None = None
 ) -> tuple[list[Any], list[Any], list[bool], float, str | None]:
-    """Run a program on the train and test inputs (one sandbox round trip) and score it on train."""
-    grids = [p.input for p in task.train] + list(task.test_inputs)
+    """Run a program on the train and test inputs (one sandbox round trip) and score it on train.
+
+    Pass the same `grids` list (`program_inputs(task)`) for every call of a task so an execution
+    cache hashes the inputs once.
+    """
+    grids = program_inputs(task) if grids is None else grids
     results = executor.run(code, grids)
     outputs = [r.output for r in results]
     n_train = len(task.train)
@@ -92,7 +105,13 @@ def evaluate_program(
 
 
 class TaskSearch:
-    """The search over one task; `run()` drives it to the budget, checkpointing as it goes."""
+    """The search over one task; `run()` drives it to the budget, checkpointing as it goes.
+
+    Per-task work is done once: the initial prompt is rendered once, a refinement prompt once per
+    parent, the input grids are built once, and each node is serialised to JSON once (a checkpoint
+    joins the stored fragments instead of re-encoding the whole tree). `timings` holds the seconds
+    spent per phase (`PHASES`) for benchmarks; it is never written to the tree file.
+    """
 
     def __init__(
         self,
@@ -118,7 +137,11 @@ class TaskSearch:
         )
         self.nodes: list[dict[str, Any]] = []
         self.tree = self.algo.init_tree()
+        self.timings: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         self._request_counts: Counter[tuple[str, str]] = Counter()
+        self._node_json: list[str] = []
+        self._prompts: dict[int | None, tuple[list[dict[str, str]], str]] = {}
+        self._grids = program_inputs(task)
 
     def header(self, complete: bool) -> dict[str, Any]:
         return {
@@ -150,41 +173,67 @@ class TaskSearch:
             self.nodes = list(data["nodes"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{where}: corrupted ({exc})") from None
+        self._node_json = [dumps_json(node) for node in self.nodes]
         for node in self.nodes:
             self._request_counts[(node["model"], node["prompt_hash"])] += 1
         return bool(data.get("complete"))
 
+    def write(self, complete: bool) -> None:
+        """Write the tree file atomically; bytes equal `dumps_json(self.header(complete))`."""
+        start = time.perf_counter()
+        header = self.header(complete)
+        header["nodes"] = _NODES_SLOT
+        head, tail = dumps_json(header).split(json.dumps(_NODES_SLOT), 1)
+        atomic_write_text(self.tree_path, f"{head}[{','.join(self._node_json)}]{tail}")
+        self.timings["checkpoint"] += time.perf_counter() - start
+
+    def _prompt(self, parent: dict | None) -> tuple[list[dict[str, str]], str]:
+        """Messages and prompt hash for expanding `parent` (None = root), rendered once per parent."""
+        key = None if parent is None else parent["id"]
+        if key not in self._prompts:
+            messages = messages_for(self.task, self.templates, parent)
+            self._prompts[key] = (messages, prompt_hash(messages))
+        return self._prompts[key]
+
     def run(self) -> dict[str, Any]:
         if self.resume():
             return self.header(complete=True)
+        clock, timings = time.perf_counter, self.timings
         since_checkpoint = 0
         while len(self.nodes) < self.settings.budget:
             batch = min(self.settings.batch_size, self.settings.budget - len(self.nodes))
+            t0 = clock()
             self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
+            t1 = clock()
             requests = []
             for trial in trials:
                 parent = None if trial.parent_state is None else self.nodes[trial.parent_state]
-                messages = messages_for(self.task, self.templates, parent)
-                phash = prompt_hash(messages)
+                messages, phash = self._prompt(parent)
                 sample_index = self._request_counts[(trial.action, phash)]
                 self._request_counts[(trial.action, phash)] += 1
                 requests.append((trial, parent, messages, phash, sample_index))
+            t2 = clock()
             completions = self.client.complete_many(
                 [(trial.action, messages, index) for trial, _, messages, _, index in requests]
             )
+            timings["search"] += t1 - t0
+            timings["prompt"] += t2 - t1
+            timings["llm"] += clock() - t2
             for (trial, parent, _messages, phash, index), completion in zip(
                 requests, completions, strict=True
             ):
                 node = self._make_node(trial.action, parent, phash, index, completion)
                 self.nodes.append(node)
+                self._node_json.append(dumps_json(node))
+                t3 = clock()
                 self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))
+                timings["search"] += clock() - t3
             since_checkpoint += len(trials)
             if since_checkpoint >= self.settings.checkpoint_every:
-                atomic_write_json(self.tree_path, self.header(complete=False))
+                self.write(complete=False)
                 since_checkpoint = 0
-        record = self.header(complete=True)
-        atomic_write_json(self.tree_path, record)
-        return record
+        self.write(complete=True)
+        return self.header(complete=True)
 
     def _make_node(
         self, model: str, parent: dict | None, phash: str, sample_index: int, completion: Any
@@ -200,9 +249,11 @@ class TaskSearch:
             except NoCodeError as exc:
                 error = f"no_code: {exc}"
         if code is not None:
+            start = time.perf_counter()
             train_out, test_out, correct, score, error = evaluate_program(
-                self.task, code, self.executor, self.settings.reward
+                self.task, code, self.executor, self.settings.reward, self._grids
             )
+            self.timings["sandbox"] += time.perf_counter() - start
         record = NodeRecord(
             id=len(self.nodes),
             parent=None if parent is None else parent["id"],

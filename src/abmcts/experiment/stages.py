@@ -79,6 +79,8 @@ def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
         "calls": sum(r["calls"] for r in results),
         "solved_train": sum(r["best_reward"] == 1.0 for r in results),
         "cache": _sum_dicts(r["cache"] for r in results),
+        "executions": _sum_dicts(r["executions"] for r in results),
+        "timings_s": {k: round(v, 3) for k, v in _sum_dicts(r["timings_s"] for r in results).items()},
         "wall_s": round(time.perf_counter() - start, 3),
     }
     atomic_write_json(paths.search_summary, summary)
@@ -157,8 +159,8 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
     return metrics
 
 
-def _sum_dicts(items: Any) -> dict[str, int]:
-    total: dict[str, int] = {}
+def _sum_dicts(items: Any) -> dict[str, float]:
+    total: dict[str, float] = {}
     for item in items:
         for key, value in item.items():
             total[key] = total.get(key, 0) + value

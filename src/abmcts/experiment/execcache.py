@@ -1,0 +1,143 @@
+"""Execution cache: a program's sandbox results, stored beside the response cache.
+
+Rewards come from executing each generated program on the task's grids. A replay gets the same
+program text from the response cache, so re-executing it only repeats work (a fork, rlimits and
+the program itself: ~10 ms per call, most of a replay's time). The key is the sha256 of
+(code, the exact input grids, the executor's limits), so a different task, grid or limit is a
+different entry and never a stale hit. Storing the first execution's result also makes a replay
+byte-identical for programs that are not deterministic (time, randomness, a timeout near the
+limit). Delete the file (default `cache/executions.sqlite`) to force re-execution.
+
+SQLite in WAL mode with one connection per thread and process, single-statement autocommit
+writes and `INSERT OR IGNORE` (first writer wins), like `abmcts.llm.cache`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from abmcts.arc.sandbox import ExecResult
+from abmcts.errors import InputError
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, results TEXT NOT NULL)"
+_BUSY_TIMEOUT_MS = 60_000
+KEY_VERSION = 1
+
+
+def execution_cache_path(response_cache_path: str | os.PathLike) -> Path:
+    """Where the execution cache lives: `executions.sqlite` beside the response cache."""
+    return Path(response_cache_path).with_name("executions.sqlite")
+
+
+@dataclass
+class ExecStats:
+    hits: int = 0
+    misses: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class CachedExecutor:
+    """Wraps a sandbox `Executor`: `run(code, grids)` answers from the store or executes and stores."""
+
+    def __init__(self, executor: Any, path: str | os.PathLike, limits: dict[str, Any]) -> None:
+        """`limits`: everything besides code and grids that can change a result (timeouts, rlimits,
+        forbidden paths); part of every key."""
+        self.executor = executor
+        self.path = Path(path)
+        self.stats = ExecStats()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._grids_digest: tuple[Any, str] | None = None  # (grids object, digest): one task at a time
+        self._limits = json.dumps(limits, sort_keys=True, separators=(",", ":"))
+        self._connect()  # fail fast on a corrupted or foreign file
+
+    @property
+    def timeout_s(self) -> float:
+        return self.executor.timeout_s
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            return conn
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(
+                f"execution cache {self.path}: not a usable SQLite database ({exc}); delete the file"
+            ) from None
+        self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def key(self, code: str, grids: list[Any]) -> str:
+        """sha256 of (code, grids, limits); the grids' digest is reused while the same list is passed."""
+        memo = self._grids_digest
+        if memo is not None and memo[0] is grids:
+            digest = memo[1]
+        else:
+            digest = hashlib.sha256(json.dumps(grids, separators=(",", ":")).encode()).hexdigest()
+            self._grids_digest = (grids, digest)
+        head = f"v{KEY_VERSION}\0{self._limits}\0{digest}\0".encode()
+        return hashlib.sha256(head + code.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def run(self, code: str, grids: list[Any], timeout_s: float | None = None) -> list[ExecResult]:
+        if timeout_s is not None and timeout_s != self.executor.timeout_s:
+            return self.executor.run(code, grids, timeout_s=timeout_s)  # not the keyed limits
+        key = self.key(code, grids)
+        conn = self._connect()
+        try:
+            row = conn.execute("SELECT results FROM executions WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"execution cache {self.path}: read failed ({exc})") from None
+        if row is not None:
+            stored = _decode(row[0], len(grids))
+            if stored is not None:
+                with self._lock:
+                    self.stats.hits += 1
+                return stored
+        with self._lock:
+            self.stats.misses += 1
+        results = self.executor.run(code, grids)
+        blob = json.dumps([[r.output, r.error, r.kind] for r in results], separators=(",", ":"))
+        verb = "REPLACE" if row is not None else "IGNORE"  # a corrupted row is overwritten
+        try:
+            conn.execute(f"INSERT OR {verb} INTO executions (key, results) VALUES (?, ?)", (key, blob))
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"execution cache {self.path}: write failed ({exc})") from None
+        return results
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        self.executor.close()
+
+
+def _decode(blob: str, n: int) -> list[ExecResult] | None:
+    """Stored results, or None (treated as a miss) if the row is not what this module writes."""
+    try:
+        rows = json.loads(blob)
+    except json.JSONDecodeError:
+        return None
+    if (
+        not isinstance(rows, list)
+        or len(rows) != n
+        or not all(isinstance(r, list) and len(r) == 3 for r in rows)
+    ):
+        return None
+    return [ExecResult(output, error, kind) for output, error, kind in rows]
