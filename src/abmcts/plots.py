@@ -108,3 +108,22 @@ def plot_cost(trees: Trees, path: str | os.PathLike) -> Path:
     for ax in (left, right):
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)
     return _save(fig, path)
+
+
+def plot_selection_comparison(scores: Mapping[str, Mapping[str, float]], path: str | os.PathLike) -> Path:
+    """Grouped bars: one group per run, one bar per selection strategy (e.g. its pass@2)."""
+    plt = _pyplot()
+    runs = list(scores)
+    strategies = sorted({s for per_run in scores.values() for s in per_run})
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.5 * len(runs) * max(1, len(strategies)) / 3), 4.5))
+    width = 0.8 / max(1, len(strategies))
+    for i, strategy in enumerate(strategies):
+        xs = [r + i * width for r in range(len(runs))]
+        ax.bar(xs, [scores[run].get(strategy, 0.0) for run in runs], width=width, label=strategy)
+    ax.set_xticks([r + 0.4 - width / 2 for r in range(len(runs))], runs, rotation=20, ha="right", fontsize=7)
+    ax.set_ylabel("pass@2")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3, axis="y")
+    if strategies:
+        ax.legend(fontsize=8)
+    return _save(fig, path)
