@@ -48,7 +48,7 @@ def test_response_is_cached_then_replayed_without_calling(tmp_path, echo):
         replay.complete("geo", msgs(), 4)
 
 
-def test_failed_offline_call_is_an_error_completion_not_cached(tmp_path):
+def test_failed_call_is_an_error_completion_replayed_but_retried_in_readwrite(tmp_path):
     class Broken:
         calls = 0
 
@@ -61,7 +61,17 @@ def test_failed_offline_call_is_an_error_completion_not_cached(tmp_path):
     c = client.complete("geo", msgs(), 0)
     assert c.text is None and c.error == "ValueError: cannot parse prompt"
     assert Broken.calls == 1  # deterministic model: no retry
-    assert len(cache) == 0
+    assert len(cache) == 0  # no response row: readwrite calls again next time
+    assert client.complete("geo", msgs(), 0).error == c.error and Broken.calls == 2
+
+    replay = LLMClient(
+        {"geo": GEO}, ResponseCache(tmp_path / "c.sqlite", "replay"), offline_loader=lambda n: Broken()
+    )
+    again = replay.complete("geo", msgs(), 0)
+    assert again.cached and again.text is None and again.error == c.error
+    assert Broken.calls == 2  # the replay reproduced the failure without calling
+    with pytest.raises(CacheMissError):
+        replay.complete("geo", msgs(), 1)
 
 
 def test_unknown_offline_model_fails_at_construction():

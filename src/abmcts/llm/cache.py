@@ -1,7 +1,9 @@
 """Persistent response cache: replays cost nothing and reproduce trees byte for byte.
 
 SQLite in WAL mode, one row per error-free response, committed before the caller sees the
-response. Several processes (joblib workers) and threads may write at once: each thread has its
+response. A call that failed after every retry is kept apart (table `failures`): `replay` returns
+it as the same failure, so a run with failed calls still replays byte for byte, while `readwrite`
+ignores it and calls the model again (a transient outage heals on the next run). Several processes (joblib workers) and threads may write at once: each thread has its
 own connection, every write is a single short autocommit statement, and `busy_timeout` makes a
 writer wait for the lock instead of failing. `synchronous=NORMAL` in WAL mode keeps a committed
 row across a killed process (only an OS crash / power loss can drop the last commits).
@@ -31,6 +33,9 @@ MODES = ("readwrite", "replay", "off")
 RECORD_FIELDS = ("text", "prompt_tokens", "completion_tokens", "cost", "latency_s")
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, record TEXT NOT NULL)"
+)
+_FAILURES_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, model TEXT NOT NULL, error TEXT NOT NULL)"
 )
 _BUSY_TIMEOUT_MS = 60_000
 
@@ -98,6 +103,7 @@ class ResponseCache:
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(_SCHEMA)
+            conn.execute(_FAILURES_SCHEMA)
             columns = [row[1] for row in conn.execute("PRAGMA table_info(responses)")]
         except sqlite3.DatabaseError as exc:
             raise LLMError(
@@ -111,11 +117,21 @@ class ResponseCache:
         return conn
 
     def get(self, key: str, model: str = "?") -> dict[str, Any] | None:
-        """The stored record, or None on a miss; in replay mode a miss raises CacheMissError."""
+        """The stored record, or None on a miss; in replay mode a miss raises CacheMissError.
+
+        In replay mode a recorded failure comes back as `{"error": message}`.
+        """
         if self.mode == "off":
             return None
         try:
-            row = self._connect().execute("SELECT record FROM responses WHERE key = ?", (key,)).fetchone()
+            conn = self._connect()
+            row = conn.execute("SELECT record FROM responses WHERE key = ?", (key,)).fetchone()
+            if row is None and self.mode == "replay":
+                failed = conn.execute("SELECT error FROM failures WHERE key = ?", (key,)).fetchone()
+                if failed is not None:
+                    with self._lock:
+                        self.stats.hits += 1
+                    return {"error": failed[0]}
         except sqlite3.DatabaseError as exc:
             raise LLMError(f"response cache {self.path}: read failed ({exc})") from None
         with self._lock:
@@ -158,6 +174,17 @@ class ResponseCache:
         except sqlite3.DatabaseError as exc:
             raise LLMError(f"response cache {self.path}: write failed ({exc})") from None
         return self._decode(key, row[0])
+
+    def put_failure(self, key: str, error: str, model: str = "?") -> None:
+        """Record that a call failed after every retry (replaced by a later failure of the same key)."""
+        if self.mode != "readwrite":
+            return
+        try:
+            self._connect().execute(
+                "INSERT OR REPLACE INTO failures (key, model, error) VALUES (?, ?, ?)", (key, model, error)
+            )
+        except sqlite3.DatabaseError as exc:
+            raise LLMError(f"response cache {self.path}: write failed ({exc})") from None
 
     def __len__(self) -> int:
         if self.mode == "off":

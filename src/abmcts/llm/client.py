@@ -92,9 +92,12 @@ class LLMClient:
         key = cache_key(spec.model, messages, spec.params, sample_index)
         record = self.cache.get(key, model=spec.model)
         if record is not None:
+            if "error" in record:  # replay of a call that failed after every retry
+                return Completion(text=None, error=record["error"], cached=True)
             return Completion.from_record(record, cached=True)
         completion = self._call_with_retries(spec, messages, key)
         if completion.error is not None:
+            self.cache.put_failure(key, completion.error, model=spec.model)
             return completion
         return Completion.from_record(
             self.cache.put(key, completion.record(), model=spec.model), cached=False

@@ -96,12 +96,12 @@ class LocalServer:
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 code = self._proc.returncode
-                self.stop()
+                self.stop(keep_log=True)
                 raise LLMError(f"llama.cpp server exited with code {code}; log tail:\n{self.log_tail()}")
             if self._ready():
                 return self
             time.sleep(0.25)
-        self.stop()
+        self.stop(keep_log=True)
         raise LLMError(
             f"llama.cpp server not ready after {self.startup_timeout_s:g} s; log tail:\n{self.log_tail()}"
         )
@@ -120,7 +120,8 @@ class LocalServer:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self) -> None:
+    def stop(self, keep_log: bool = False) -> None:
+        """Terminate the server; its log is deleted unless kept for a failure message."""
         if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()
             try:
@@ -130,6 +131,8 @@ class LocalServer:
                 self._proc.wait()
         self._proc = None
         self._log.close()
+        if not keep_log:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> LocalServer:
         return self.start()
