@@ -28,7 +28,7 @@ ARGS = [
     "search.budget=6",
     "search.params.model_selection=stack",
     "executor=sequential",
-    "models.specs.0.params.max_tokens=256",
+    "models.specs.0.params.max_tokens=160",
 ]
 RUN = "runs/arc1_training-ab_mcts_a-local_offline_mix-b6-s0"
 
@@ -39,7 +39,7 @@ def trees_of(root: Path, run: str = RUN) -> dict[str, bytes]:
 
 def test_local_llm_multi_model_search_and_replay(tmp_path):
     root = copy_project(tmp_path)
-    with LocalServer(threads=2, n_ctx=4096) as server:
+    with LocalServer(threads=1, n_ctx=4096) as server:
         env = {"ABMCTS_LOCAL_PORT": server.api_base.rsplit(":", 1)[1].split("/")[0]}
         done = run_pipeline(root, "run", *ARGS, env=env, timeout=900)
         assert done.returncode == 0, done.stderr[-3000:]
