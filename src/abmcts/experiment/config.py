@@ -33,6 +33,9 @@ class SearchConfig:
     batch_size: int = 1
     reward: str = "exact"  # exact | partial
     checkpoint_every: int = 10
+    # A checkpoint only saves re-running the search (the response cache already keeps every paid
+    # call), so when calls are fast (offline, cache hits) rewriting the tree is not worth it.
+    checkpoint_min_s: float = 2.0
 
 
 @dataclass

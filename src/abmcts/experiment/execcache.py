@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -68,18 +69,7 @@ class CachedExecutor:
         conn = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             return conn
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise InputError(
-                f"execution cache {self.path}: not a usable SQLite database ({exc}); delete the file"
-            ) from None
+        conn = open_store(self.path)
         self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
@@ -126,6 +116,40 @@ class CachedExecutor:
             conn.close()
             self._local.conn = None
         self.executor.close()
+
+
+def open_store(path: str | os.PathLike) -> sqlite3.Connection:
+    """A connection to the store at `path`, created (WAL, table) if needed.
+
+    Call it once in the parent before starting workers, so they never race to create the file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        _set_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(_SCHEMA)
+    except sqlite3.DatabaseError as exc:
+        raise InputError(
+            f"execution cache {path}: not a usable SQLite database ({exc}); delete the file"
+        ) from None
+    return conn
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL; several workers opening a new file at once may see it locked for a moment
+    (the journal-mode switch does not wait on busy_timeout), so retry briefly."""
+    for attempt in range(50):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.1)
 
 
 def _decode(blob: str, n: int) -> list[ExecResult] | None:

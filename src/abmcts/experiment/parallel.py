@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -76,6 +77,7 @@ atexit.register(_close_worker_resources)
 
 def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
     """Search one task to its budget (resuming any checkpoint) and summarise it."""
+    start = time.perf_counter()
     client, executor = _worker_resources(cfg)
     before = client.cache.stats.as_dict()
     exec_before = _exec_stats(executor)
@@ -87,6 +89,7 @@ def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
         seed=cfg.seed,
         reward=cfg.search.reward,
         checkpoint_every=cfg.search.checkpoint_every,
+        checkpoint_min_s=cfg.search.checkpoint_min_s,
     )
     templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
     models = [m.name for m in cfg.models.specs]
@@ -99,7 +102,7 @@ def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
         "best_reward": max((n["reward"] for n in record["nodes"]), default=0.0),
         "cache": {k: after[k] - before.get(k, 0) for k in after},
         "executions": {k: exec_after[k] - exec_before.get(k, 0) for k in exec_after},
-        "timings_s": search.timings,
+        "timings_s": {**search.timings, "task": time.perf_counter() - start},
     }
 
 
@@ -137,11 +140,19 @@ def run_tasks(cfg: RootConfig, tasks: list[Task], paths: RunPaths, progress: boo
     from tqdm import tqdm
 
     build_client(cfg)  # fail fast (unknown model, missing key) before any worker starts
+    if cfg.cache.mode != "off" and cfg.cache.executions:
+        from abmcts.experiment.execcache import execution_cache_path, open_store
+
+        open_store(execution_cache_path(cfg.cache.path)).close()  # created once, before the workers
     paths.trees.mkdir(parents=True, exist_ok=True)
     jobs = [delayed(search_one)(cfg, task, str(paths.tree(task.task_id))) for task in tasks]
-    with joblib_backend(cfg.executor) as backend, parallel_config(**backend):
-        results = Parallel(return_as="generator_unordered")(jobs)
-        collected = list(tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress))
-    if cfg.executor.backend == "sequential":
-        _close_worker_resources()
+    try:
+        with joblib_backend(cfg.executor) as backend, parallel_config(**backend):
+            results = Parallel(return_as="generator_unordered")(jobs)
+            collected = list(
+                tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress)
+            )
+    finally:  # in-process tasks: also after an error, or the next run reuses a stale client and pool
+        if cfg.executor.backend == "sequential":
+            _close_worker_resources()
     return sorted(collected, key=lambda r: r["task_id"])

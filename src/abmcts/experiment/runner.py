@@ -21,6 +21,7 @@ from abmcts.arc.prompts import PromptTemplates, prompt_hash, render_initial, ren
 from abmcts.arc.reward import reward as compute_reward
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
+from abmcts.experiment.treefile import check_tree_nodes
 from abmcts.io import atomic_write_text, dumps_json, read_json
 from abmcts.search import make_algorithm
 
@@ -40,6 +41,7 @@ class SearchSettings:
     seed: int = 0
     reward: str = "exact"
     checkpoint_every: int = 10
+    checkpoint_min_s: float = 0.0  # and at least this many seconds since the last checkpoint
 
 
 @dataclass
@@ -168,11 +170,14 @@ class TaskSearch:
                 f"{where}: written with budget={data.get('budget')} algorithm={data.get('algorithm')}, "
                 f"now budget={self.settings.budget} algorithm={self.settings.algorithm}; use a new run name"
             )
+        nodes = check_tree_nodes(data, where)
         try:
             self.tree = self.algo.load_tree(data["search_state"])
-            self.nodes = list(data["nodes"])
         except (KeyError, TypeError, ValueError) as exc:
             raise InputError(f"{where}: corrupted ({exc})") from None
+        if len(self.tree) != len(nodes):
+            raise InputError(f"{where}: corrupted ({len(nodes)} nodes, search_state has {len(self.tree)})")
+        self.nodes = nodes
         self._node_json = [dumps_json(node) for node in self.nodes]
         for node in self.nodes:
             self._request_counts[(node["model"], node["prompt_hash"])] += 1
@@ -199,7 +204,7 @@ class TaskSearch:
         if self.resume():
             return self.header(complete=True)
         clock, timings = time.perf_counter, self.timings
-        since_checkpoint = 0
+        since_checkpoint, last_checkpoint = 0, clock()
         while len(self.nodes) < self.settings.budget:
             batch = min(self.settings.batch_size, self.settings.budget - len(self.nodes))
             t0 = clock()
@@ -229,9 +234,12 @@ class TaskSearch:
                 self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))
                 timings["search"] += clock() - t3
             since_checkpoint += len(trials)
-            if since_checkpoint >= self.settings.checkpoint_every:
+            if (
+                since_checkpoint >= self.settings.checkpoint_every
+                and clock() - last_checkpoint >= self.settings.checkpoint_min_s
+            ):
                 self.write(complete=False)
-                since_checkpoint = 0
+                since_checkpoint, last_checkpoint = 0, clock()
         self.write(complete=True)
         return self.header(complete=True)
 

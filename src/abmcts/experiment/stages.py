@@ -14,6 +14,7 @@ from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import run_tasks
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.treefile import check_tree_nodes
 from abmcts.io import atomic_write_json, read_json
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
         tree = read_json(paths.tree(tid), "tree file")
         if not isinstance(tree, dict) or not tree.get("complete"):
             raise InputError(f"tree file {paths.tree(tid)}: search did not finish; rerun the search stage")
+        check_tree_nodes(tree, f"tree file {paths.tree(tid)}")
         trees[tid] = tree
     return trees
 

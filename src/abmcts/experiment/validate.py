@@ -34,6 +34,7 @@ def _check_ranges(root: RootConfig) -> None:
         ("search.budget", root.search.budget, root.search.budget >= 1),
         ("search.batch_size", root.search.batch_size, root.search.batch_size >= 1),
         ("search.checkpoint_every", root.search.checkpoint_every, root.search.checkpoint_every >= 1),
+        ("search.checkpoint_min_s", root.search.checkpoint_min_s, root.search.checkpoint_min_s >= 0),
         ("executor.n_jobs", root.executor.n_jobs, root.executor.n_jobs != 0),
         ("executor.sandbox_workers", root.executor.sandbox_workers, root.executor.sandbox_workers >= 1),
         ("executor.timeout_s", root.executor.timeout_s, root.executor.timeout_s > 0),

@@ -1,0 +1,61 @@
+"""The search stage on a Dask cluster (joblib's dask backend) writes the same trees as a local run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from abmcts.experiment import stages
+from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.validate import validate_config
+
+CONF = str(Path(__file__).resolve().parents[2] / "conf")
+distributed = pytest.importorskip("distributed")  # an optional extra; the config group needs it
+
+
+def config(tmp: Path, run_root: str, *overrides: str):
+    with initialize_config_dir(config_dir=CONF, version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=[
+                "experiment=smoke",
+                "search=ab_mcts_m",
+                "data.limit=3",
+                "search.budget=8",
+                f"data_dir={tmp / 'data'}",
+                f"run.root={tmp / run_root}",
+                f"cache.path={tmp / run_root / 'cache' / 'responses.sqlite'}",
+                *overrides,
+            ],
+        )
+    return validate_config(cfg)
+
+
+def tree_bytes(cfg) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(RunPaths.of(cfg).trees.glob("*.json"))}
+
+
+def test_dask_cluster_search_writes_byte_identical_trees(tmp_path):
+    local = config(tmp_path, "local", "executor=sequential")
+    stages.fetch_stage(local)
+    stages.search_stage(local, progress=False)
+
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        remote = config(tmp_path, "dask", "executor=dask", f"executor.address={cluster.scheduler_address}")
+        summary = stages.search_stage(remote, progress=False)
+        with distributed.Client(cluster) as client:  # a lambda is pickled by value, so workers can run it
+            ran_on = client.run(lambda: "abmcts.experiment.runner" in __import__("sys").modules)
+    finally:
+        cluster.close()
+
+    assert summary["tasks"] == 3 and summary["calls"] == 24
+    assert summary["cache"]["misses"] == 24  # its own empty cache: every call was made on the cluster
+    assert any(ran_on.values()), "no Dask worker ran a search"
+    expected = tree_bytes(local)
+    assert len(expected) == 3
+    assert tree_bytes(remote) == expected

@@ -1,0 +1,103 @@
+"""Execution cache: hits return what the sandbox returned, keys separate code/grids/limits."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from abmcts.arc.sandbox import ExecResult, Executor
+from abmcts.errors import InputError
+from abmcts.experiment.execcache import CachedExecutor, execution_cache_path
+
+GRIDS = [[[1, 2], [3, 4]], [[5]]]
+FLIP = "def transform(g):\n    return [row[::-1] for row in g]\n"
+RANDOM = "import random\ndef transform(g):\n    return [[random.randint(0, 9)]]\n"
+LIMITS = {"timeout_s": 2.0, "memory_mb": 512, "forbidden": []}
+
+
+class CountingExecutor:
+    """Stands in for the sandbox: counts calls, answers with a fresh value every call."""
+
+    timeout_s = 2.0
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def run(self, code, grids, timeout_s=None):
+        self.calls += 1
+        return [ExecResult([[self.calls]], None, None) for _ in grids]
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Executor(n_workers=1, timeout_s=2.0, memory_mb=512) as ex:
+        yield ex
+
+
+def test_hit_returns_the_sandbox_results_without_executing(tmp_path, sandbox):
+    path = tmp_path / "executions.sqlite"
+    cold = CachedExecutor(sandbox, path, LIMITS)
+    first = cold.run(FLIP, GRIDS)
+    assert first == sandbox.run(FLIP, GRIDS)
+    assert first[0].output == [[2, 1], [4, 3]]
+    replay = CachedExecutor(CountingExecutor(), path, LIMITS)  # a new process: only the file is shared
+    assert replay.run(FLIP, GRIDS) == first
+    assert replay.executor.calls == 0 and replay.stats.as_dict() == {"hits": 1, "misses": 0}
+
+
+def test_errors_are_cached_with_their_kind(tmp_path, sandbox):
+    path = tmp_path / "executions.sqlite"
+    code = "def transform(g):\n    raise ValueError('nope')\n"
+    first = CachedExecutor(sandbox, path, LIMITS).run(code, GRIDS)
+    assert first[0].kind == "runtime" and "nope" in first[0].error
+    assert CachedExecutor(CountingExecutor(), path, LIMITS).run(code, GRIDS) == first
+
+
+def test_replay_of_a_nondeterministic_program_repeats_the_first_result(tmp_path, sandbox):
+    path = tmp_path / "executions.sqlite"
+    first = CachedExecutor(sandbox, path, LIMITS).run(RANDOM, GRIDS)
+    again = [CachedExecutor(sandbox, path, LIMITS).run(RANDOM, GRIDS) for _ in range(3)]
+    assert all(r == first for r in again)
+
+
+def test_code_grids_and_limits_are_all_part_of_the_key(tmp_path):
+    path = tmp_path / "executions.sqlite"
+    inner = CountingExecutor()
+    cache = CachedExecutor(inner, path, LIMITS)
+    cache.run(FLIP, GRIDS)
+    cache.run(FLIP + "\n", GRIDS)
+    cache.run(FLIP, [[[1, 2], [3, 5]], [[5]]])
+    cache.run(FLIP, GRIDS)
+    assert inner.calls == 3
+    other = CachedExecutor(inner, path, {**LIMITS, "timeout_s": 5.0})
+    other.run(FLIP, GRIDS)
+    assert inner.calls == 4
+    assert len(sqlite3.connect(path).execute("SELECT key FROM executions").fetchall()) == 4
+
+
+def test_a_corrupted_row_is_a_miss_and_gets_overwritten(tmp_path):
+    path = tmp_path / "executions.sqlite"
+    inner = CountingExecutor()
+    cache = CachedExecutor(inner, path, LIMITS)
+    cache.run(FLIP, GRIDS)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE executions SET results = '{broken'")
+    conn.commit()
+    assert cache.run(FLIP, GRIDS)[0].output == [[2]]  # executed again
+    assert cache.run(FLIP, GRIDS)[0].output == [[2]]  # and the repaired row is a hit
+    assert inner.calls == 2
+
+
+def test_foreign_file_fails_with_the_path(tmp_path):
+    path = tmp_path / "executions.sqlite"
+    path.write_text("not a database")
+    with pytest.raises(InputError, match="executions.sqlite"):
+        CachedExecutor(CountingExecutor(), path, LIMITS)
+
+
+def test_lives_beside_the_response_cache():
+    assert str(execution_cache_path("cache/responses.sqlite")) == "cache/executions.sqlite"

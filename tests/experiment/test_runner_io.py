@@ -1,0 +1,117 @@
+"""TaskSearch's cheap paths give the same bytes as the plain ones: tree writes, prompts, checkpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+from abmcts.arc.prompts import PromptTemplates, prompt_hash
+from abmcts.arc.sandbox import ExecResult
+from abmcts.arc.task import Pair, Task
+from abmcts.experiment import runner
+from abmcts.experiment.runner import SearchSettings, TaskSearch
+from abmcts.io import dumps_json, read_json
+from abmcts.llm.spec import Completion
+
+TASK = Task("t1", (Pair([[1, 2]], [[2, 1]]), Pair([[3, 4]], [[4, 3]])), ([[5, 6]],))
+TEMPLATES = PromptTemplates(
+    initial="{examples}\n{test_inputs}",
+    refinement="{examples}\n{test_inputs}\n{parent_code}\n{feedback}\n{parent_test_outputs}",
+)
+
+
+class FakeClient:
+    """Answers with a program that depends only on the request (like a cached model), so nodes differ."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def complete_many(self, requests):
+        out = []
+        for model, messages, index in requests:
+            self.calls += 1
+            tag = f"{model} {index} {len(messages[0]['content'])}"
+            code = f"def transform(g):\n    return [row[::-1] for row in g]  # {tag}\n"
+            out.append(Completion(f"```python\n{code}```", 10, 5, 0.0, 0.0))
+        return out
+
+
+class FlipExecutor:
+    timeout_s = 2.0
+
+    def run(self, code, grids, timeout_s=None):
+        return [ExecResult([row[::-1] for row in g], None, None) for g in grids]
+
+
+def search(tmp_path, **settings) -> TaskSearch:
+    return TaskSearch(
+        TASK,
+        SearchSettings(algorithm="ab_mcts_m", budget=12, **settings),
+        FakeClient(),
+        ["m1", "m2"],
+        FlipExecutor(),
+        TEMPLATES,
+        tmp_path / "t1.json",
+    )
+
+
+def test_tree_file_bytes_equal_canonical_json_of_the_record(tmp_path):
+    task_search = search(tmp_path)
+    record = task_search.run()
+    assert (tmp_path / "t1.json").read_text() == dumps_json(record)
+    assert len(record["nodes"]) == 12 and record["complete"]
+    assert all(node["reward"] == 1.0 for node in record["nodes"])
+
+
+def test_resumed_search_writes_the_same_bytes(tmp_path):
+    full = tmp_path / "full"
+    search(full).run()
+    part = tmp_path / "part"
+    first = search(part, checkpoint_every=4)
+    # stop after the first checkpoint: a client that fails the run after 4 calls
+    first.client.complete_many = _stop_after(first.client.complete_many, 4)
+    with pytest.raises(KeyboardInterrupt):
+        first.run()
+    assert len(read_json(part / "t1.json", "tree")["nodes"]) == 4
+    resumed = search(part, checkpoint_every=4)
+    resumed.run()
+    assert resumed.client.calls == 8  # only the calls after the checkpoint
+    assert (part / "t1.json").read_bytes() == (full / "t1.json").read_bytes()
+
+
+def _stop_after(complete_many, n):
+    seen = []
+
+    def wrapped(requests):
+        if len(seen) >= n:
+            raise KeyboardInterrupt
+        seen.extend(requests)
+        return complete_many(requests)
+
+    return wrapped
+
+
+@pytest.mark.parametrize("min_s,expected_writes", [(0.0, 12 // 2 + 1), (3600.0, 1)])
+def test_checkpoint_min_seconds_skips_intermediate_writes(tmp_path, monkeypatch, min_s, expected_writes):
+    writes = []
+    real = runner.atomic_write_text
+    monkeypatch.setattr(
+        runner, "atomic_write_text", lambda path, text: (writes.append(path), real(path, text))
+    )
+    search(tmp_path, checkpoint_every=2, checkpoint_min_s=min_s).run()
+    assert len(writes) == expected_writes
+
+
+def test_each_prompt_is_rendered_once_per_parent(tmp_path, monkeypatch):
+    rendered = []
+    real = runner.messages_for
+    monkeypatch.setattr(
+        runner, "messages_for", lambda task, t, parent: rendered.append(parent) or real(task, t, parent)
+    )
+    task_search = search(tmp_path)
+    record = task_search.run()
+    parents = [n["parent"] for n in record["nodes"]]
+    assert len(rendered) == len(set(parents))
+    expected = runner.messages_for(TASK, TEMPLATES, None)
+    roots = [n for n in record["nodes"] if n["parent"] is None]
+    assert all(n["prompt_hash"] == prompt_hash(expected) for n in roots)
+    assert set(task_search.timings) == set(runner.PHASES)
