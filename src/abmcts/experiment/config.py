@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from abmcts.llm.spec import ModelSpec
+
 
 @dataclass
 class DataConfig:
@@ -39,22 +41,9 @@ class SearchConfig:
 
 
 @dataclass
-class ModelConfig:
-    name: str = "offline/geometry"
-    model: str = "offline/geometry"
-    api_base: str | None = None
-    api_key_env: str | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    timeout_s: float = 120.0
-    max_concurrency: int = 4
-    max_retries: int | None = None
-    backoff_s: float | None = None
-
-
-@dataclass
 class ModelsConfig:
     name: str = "offline"
-    specs: list[ModelConfig] = field(default_factory=list)
+    specs: list[ModelSpec] = field(default_factory=list)
 
 
 @dataclass

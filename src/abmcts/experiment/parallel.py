@@ -10,7 +10,6 @@ import atexit
 import contextlib
 import time
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +24,9 @@ _WORKER_STATE: dict[str, Any] = {}
 
 def build_client(cfg: RootConfig) -> Any:
     """The model client for this config; fails fast on unknown models or missing API keys."""
-    from abmcts.llm import LLMClient, ModelSpec, ResponseCache
+    from abmcts.llm import LLMClient, ResponseCache
 
-    specs = {m.name: ModelSpec(**asdict(m)) for m in cfg.models.specs}
+    specs = {m.name: m for m in cfg.models.specs}
     return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode))
 
 
