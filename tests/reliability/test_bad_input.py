@@ -1,0 +1,205 @@
+"""Bad input: one clear `error:` line naming what and where, exit code 2, earlier results intact.
+
+A finished smoke run is the baseline; each case corrupts one input of a copy of it, runs a stage
+the way the pipeline scripts do (`run_stages`, in this process for speed; Hydra's own override
+errors in a real subprocess) and checks that no other file changed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from rel_helpers import RUN_NAME, SMOKE, copy_project, run_cli, run_pipeline, snapshot, write_models
+
+GOOD_TASK = {
+    "train": [{"input": [[1, 2]], "output": [[2, 1]]}],
+    "test": [{"input": [[3, 4]], "output": [[4, 3]]}],
+}
+TREES = f"runs/{RUN_NAME}/trees"
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    root = copy_project(tmp_path_factory.mktemp("baseline"))
+    code, _, err = run_cli(root, ["fetch", "search", "select", "score"], SMOKE)
+    assert code == 0, err
+    assert (root / f"runs/{RUN_NAME}/sakana/metrics.json").exists()
+    return root
+
+
+@pytest.fixture
+def project(baseline, tmp_path) -> Path:
+    root = tmp_path / "p"
+    shutil.copytree(baseline, root)
+    return root
+
+
+def first_tree(root: Path) -> Path:
+    return sorted((root / TREES).glob("*.json"))[0]
+
+
+def _task_dir(name: str, bad: object) -> Callable[[Path], list[str]]:
+    """A folder with one good task and `<name>.json` holding `bad` (a dict, or raw text)."""
+
+    def setup(root: Path) -> list[str]:
+        folder = root / "incoming"
+        folder.mkdir()
+        (folder / "good1.json").write_text(json.dumps(GOOD_TASK))
+        (folder / f"{name}.json").write_text(bad if isinstance(bad, str) else json.dumps(bad))
+        return ["data=directory", f"data.path={folder}"]
+
+    return setup
+
+
+def _pair(grid_in: object) -> dict:
+    return {"train": [{"input": grid_in, "output": [[1]]}], "test": [{"input": [[1]]}]}
+
+
+DIRECTORY_CASES = {
+    "ragged": (_pair([[1, 2], [3]]), ["ragged.json", "'ragged'", "train pair 0 input", "ragged grid"]),
+    "colour": (_pair([[1, 10]]), ["colour.json", "train pair 0 input", "cell (0,1) is 10"]),
+    "size": (_pair([[1]] * 31), ["size.json", "train pair 0 input", "31 rows (max 30)"]),
+    "nokey": ({"test": [{"input": [[1]]}]}, ["nokey.json", "'nokey'", "missing key 'train'"]),
+    "wrongtype": ({"train": "abc", "test": [{"input": [[1]]}]}, ["wrongtype.json", "'train' must be"]),
+    "celltype": (_pair([["1"]]), ["celltype.json", "cell (0,0) is '1'"]),
+    "notjson": ('{"train": [', ["notjson.json", "malformed JSON"]),
+}
+
+
+def _corrupt(
+    path_of: Callable[[Path], Path], data: bytes | Callable[[bytes], bytes]
+) -> Callable[[Path], list[str]]:
+    def setup(root: Path) -> list[str]:
+        path = path_of(root)
+        path.write_bytes(data(path.read_bytes()) if callable(data) else data)
+        return []
+
+    return setup
+
+
+def _tasks_json(root: Path) -> Path:
+    return root / "data/arc1_training/tasks.json"
+
+
+def _ragged_tasks(raw: bytes) -> bytes:
+    tasks = json.loads(raw)
+    first = sorted(tasks)[0]
+    tasks[first]["train"][1]["output"][0].append(7)
+    return json.dumps(tasks).encode()
+
+
+def _tree_edit(edit: Callable[[dict], object]) -> Callable[[bytes], bytes]:
+    """Apply an in-place `edit` to the tree (its return value is ignored)."""
+
+    def change(raw: bytes) -> bytes:
+        tree = json.loads(raw)
+        edit(tree)
+        return json.dumps(tree).encode()
+
+    return change
+
+
+def _models(specs: list[dict]) -> Callable[[Path], list[str]]:
+    def setup(root: Path) -> list[str]:
+        write_models(root, "bad", specs)
+        return ["models=bad"]
+
+    return setup
+
+
+# (stage, setup -> extra overrides, fragments the error line must contain)
+CASES: dict[str, tuple[str, Callable[[Path], list[str]], list[str]]] = {
+    **{f"taskdir-{name}": ("fetch", _task_dir(name, bad), frags) for name, (bad, frags) in DIRECTORY_CASES.items()},
+    "taskdir-missing": ("fetch", lambda r: ["data=directory", f"data.path={r / 'nowhere'}"], ["nowhere", "not a directory"]),
+    "tasks-garbage": ("search", _corrupt(_tasks_json, b"\x00\xff\xfe garbage"), ["tasks file", "tasks.json", "not UTF-8"]),
+    "tasks-truncated": ("search", _corrupt(_tasks_json, lambda b: b[: len(b) // 2]), ["tasks.json", "malformed JSON"]),
+    "tasks-ragged": ("search", _corrupt(_tasks_json, _ragged_tasks), ["tasks.json", "'007bbfb7' train pair 1 output", "ragged"]),
+    "tasks-wrongshape": ("search", _corrupt(_tasks_json, b"[1, 2]"), ["tasks.json", "expected a JSON object"]),
+    "override-wrongtype": ("search", lambda r: ["search.budget=lots"], ["search.budget", "'lots'"]),
+    "override-unknownkey": ("search", lambda r: ["+search.budgett=3"], ["search.budgett", "not in 'SearchConfig'"]),
+    "override-badchoice": ("search", lambda r: ["cache.mode=sometimes"], ["cache.mode='sometimes'", "readwrite"]),
+    "override-range": ("search", lambda r: ["search.budget=0"], ["search.budget=0", "out of range"]),
+    "model-offline-unknown": ("search", _models([{"name": "offline/nope", "model": "offline/nope"}]), ["'offline/nope'", "unknown offline model"]),
+    "model-bad-field": ("search", _models([{"name": "m", "model": "offline/geometry", "max_concurrency": 0}]), ["'m'", "max_concurrency", "got 0"]),
+    "cache-garbage": ("search", _corrupt(lambda r: r / "cache/responses.sqlite", b"\x13\x37" * 4096), ["responses.sqlite", "not a usable SQLite database"]),
+    "execcache-garbage": ("search", _corrupt(lambda r: r / "cache/executions.sqlite", b"\x13\x37" * 4096), ["executions.sqlite"]),
+    "tree-truncated": ("search", _corrupt(first_tree, lambda b: b[: len(b) // 2]), ["tree checkpoint", "007bbfb7.json", "malformed JSON"]),
+    "tree-list": ("search", _corrupt(first_tree, b"[]"), ["tree checkpoint", "007bbfb7.json", "not a tree file"]),
+    "tree-nodes-str": ("search", _corrupt(first_tree, _tree_edit(lambda t: t.update(nodes="abc"))), ["007bbfb7.json", "'nodes' must be a list"]),
+    "tree-node-nokey": ("search", _corrupt(first_tree, _tree_edit(lambda t: t["nodes"][2].pop("model"))), ["007bbfb7.json", "node 2 has no field 'model'"]),
+    "tree-lost-nodes": ("search", _corrupt(first_tree, _tree_edit(lambda t: t.update(nodes=t["nodes"][:3]))), ["007bbfb7.json", "3 nodes, search_state has 6"]),
+    "tree-state-shape": ("search", _corrupt(first_tree, _tree_edit(lambda t: t.update(search_state=[1]))), ["007bbfb7.json", "corrupted"]),
+    "select-node-reward": ("select", _corrupt(first_tree, _tree_edit(lambda t: t["nodes"][0].update(reward="high"))), ["tree file", "007bbfb7.json", "node 0 field 'reward'", "'high'"]),
+    "score-tree-list": ("score", _corrupt(first_tree, b"[]"), ["tree file", "007bbfb7.json", "did not finish"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_clearly_and_changes_nothing(project, case):
+    stage, setup, fragments = CASES[case]
+    extra = setup(project)
+    before = snapshot(project)
+    code, _, err = run_cli(project, [stage], [*SMOKE, *extra])
+    assert code == 2, err
+    _assert_one_error_line(err, fragments)
+    assert snapshot(project) == before
+
+
+def _assert_one_error_line(stderr: str, fragments: list[str]) -> None:
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    for fragment in fragments:
+        assert fragment in errors[0], (fragment, errors[0])
+
+
+def test_missing_api_key_names_the_env_var(project, monkeypatch):
+    for var in ("OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    before = snapshot(project)
+    code, _, err = run_cli(project, ["search"], [*SMOKE, "models=frontier"])
+    assert code == 2
+    _assert_one_error_line(err, ["'o4-mini'", "OPENAI_API_KEY", "not set"])
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-dummy")
+    code, _, err = run_cli(project, ["search"], [*SMOKE, "models=frontier"])
+    assert code == 2
+    _assert_one_error_line(err, ["'gemini-2.5-pro'", "GEMINI_API_KEY", "not set"])
+    assert snapshot(project) == before
+
+
+def test_unknown_litellm_model_string(project):
+    """A model string litellm cannot route is refused before any search (imports litellm: ~5 s)."""
+    write_models(project, "bad", [{"name": "x", "model": "nosuchprovider/some-model"}])
+    before = snapshot(project)
+    code, _, err = run_cli(project, ["search"], [*SMOKE, "models=bad"])
+    assert code == 2
+    _assert_one_error_line(err, ["'x'", "nosuchprovider/some-model", "litellm does not know"])
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    ("override", "fragments"),
+    [("search=no_such_search", ["no_such_search", "search"]), ("search.budgett=3", ["search.budgett"])],
+)
+def test_bad_hydra_override_in_a_real_process(project, override, fragments):
+    """Overrides Hydra itself rejects: non-zero exit, the option named, no traceback, nothing written."""
+    before = snapshot(project)
+    done = run_pipeline(project, "search", *SMOKE, override, timeout=120)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert all(fragment in done.stderr for fragment in fragments), done.stderr
+    assert snapshot(project) == before
+
+
+def test_tree_check_covers_every_node_field():
+    """The shape check must follow NodeRecord: a new field unchecked, or a stale one, fails here."""
+    from dataclasses import fields
+
+    from abmcts.experiment.runner import NodeRecord
+    from abmcts.experiment.treefile import NODE_TYPES
+
+    assert set(NODE_TYPES) == {f.name for f in fields(NodeRecord)}
