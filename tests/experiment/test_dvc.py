@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, copy_project
+from project_helpers import REPO, copy_project
 
 SMOKE = ["experiment=smoke", "data.limit=2", "search.budget=4", "tracking=none", "executor.n_jobs=1"]
 GIT_ENV = {

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run_pipeline
+from project_helpers import copy_project, run_pipeline
 
 pytestmark = [pytest.mark.llm_server, pytest.mark.slow]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run_pipeline
+from project_helpers import copy_project, run_pipeline
 
 SMOKE = ["experiment=smoke", "data.limit=3", "search.budget=6", "executor.n_jobs=2"]
 

@@ -9,7 +9,7 @@ import pytest
 from abmcts.errors import CacheMissError, LLMError
 from abmcts.llm import CompletionRequest, LLMClient, ModelSpec, ResponseCache, cache_key
 
-from conftest import EchoModel, msgs
+from llm_helpers import EchoModel, msgs
 
 GEO = ModelSpec(name="geo", model="offline/geometry", params={"temperature": 1.0})
 
@@ -95,6 +95,17 @@ def test_missing_api_key_env_fails_fast_naming_model_and_variable(monkeypatch):
     spec = ModelSpec(name="o4", model="openai/o4-mini", api_key_env="ABMCTS_TEST_MISSING_KEY")
     with pytest.raises(LLMError, match=r"'o4' \(openai/o4-mini\).*ABMCTS_TEST_MISSING_KEY"):
         LLMClient({"o4": spec})
+
+
+def test_every_missing_api_key_is_named_in_one_error(monkeypatch):
+    for var in ("ABMCTS_TEST_KEY_A", "ABMCTS_TEST_KEY_B"):
+        monkeypatch.delenv(var, raising=False)
+    specs = {
+        "a": ModelSpec(name="a", model="openai/o4-mini", api_key_env="ABMCTS_TEST_KEY_A"),
+        "b": ModelSpec(name="b", model="gemini/gemini-2.5-pro", api_key_env="ABMCTS_TEST_KEY_B"),
+    }
+    with pytest.raises(LLMError, match=r"ABMCTS_TEST_KEY_A.*; .*ABMCTS_TEST_KEY_B"):
+        LLMClient(specs)
 
 
 def test_replay_mode_needs_no_api_key(tmp_path, monkeypatch):

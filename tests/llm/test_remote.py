@@ -10,7 +10,7 @@ import pytest
 from abmcts.llm import LLMClient, ModelSpec, ResponseCache, RetryPolicy
 from abmcts.llm.faultserver import FaultConfig, FaultServer
 
-from conftest import msgs
+from llm_helpers import msgs
 
 
 def fault_client(srv, cache=None, retry=None, **spec_kw):

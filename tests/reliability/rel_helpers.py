@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -17,12 +16,7 @@ from typing import Any
 
 import yaml
 
-_ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
-_spec = importlib.util.spec_from_file_location("abmcts_tests_root_helpers", _ROOT_CONFTEST)
-_root = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_root)
-copy_project = _root.copy_project
-run_pipeline = _root.run_pipeline
+from project_helpers import copy_project, run_pipeline  # noqa: F401 (re-exported for the tests)
 
 # The smoke preset, one task after another in-process: small, fast, deterministic.
 SMOKE = ["experiment=smoke", "data.limit=2", "search.budget=6", "executor=sequential", "tracking=none"]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from rel_helpers import RUN_NAME, SMOKE, copy_project, run_cli, run_pipeline, snapshot, write_models
 
 GOOD_TASK = {

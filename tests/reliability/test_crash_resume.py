@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rel_helpers import cache_keys, cache_rows, copy_project, run_cli
-
 from abmcts.experiment.treefile import check_tree_nodes
+
+from rel_helpers import cache_keys, cache_rows, copy_project, run_cli
 
 TASKS, BUDGET = 2, 30
 OVERRIDES = [

@@ -68,6 +68,7 @@ class LLMClient:
             name: threading.BoundedSemaphore(spec.max_concurrency) for name, spec in self.models.items()
         }
         self._offline: dict[str, OfflineModel] = {}
+        problems: list[str] = []  # every remote model's problem at once, so one rerun fixes all
         for name, spec in self.models.items():
             if name != spec.name:
                 raise ConfigError(f"models: key {name!r} differs from its spec name {spec.name!r}")
@@ -81,7 +82,12 @@ class LLMClient:
             elif self.cache.mode != "replay":  # replay never calls out, so it needs no key
                 from abmcts.llm.remote import check_remote
 
-                check_remote(spec)
+                try:
+                    check_remote(spec)
+                except LLMError as exc:
+                    problems.append(str(exc))
+        if problems:
+            raise LLMError("; ".join(problems))
 
     def complete(self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0) -> Completion:
         """Cached response, or a fresh call (stored before it is returned). Raises only on misuse."""

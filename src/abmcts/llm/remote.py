@@ -7,6 +7,7 @@ scrubbed from every error message; they are never stored or logged.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import warnings
@@ -43,6 +44,8 @@ def load_litellm() -> ModuleType:
             litellm.suppress_debug_info = True
             litellm.telemetry = False
             litellm.set_verbose = False
+            for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):  # per-call INFO lines flood stdout
+                logging.getLogger(name).setLevel(logging.WARNING)
             _litellm = litellm
     return _litellm
 

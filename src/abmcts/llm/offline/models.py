@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,13 +11,18 @@ import numpy as np
 from abmcts.arc.prompts import ParsedPrompt, parse_prompt
 from abmcts.errors import LLMError
 from abmcts.llm.offline.program import Candidate, emit, parse_spec
-from abmcts.llm.offline.propose import Demos, evaluate, fit_color_map, propose_all
+from abmcts.llm.offline.propose import Demos, Workspace
+from abmcts.llm.offline.refine import edits
 
 FAMILIES = ("color", "geom", "symmetry", "lines", "denoise", "object", "logic", "count", "scale")
 OFF_BIAS = 0.04  # weight of a family a model does not favour: rare, but possible
-SHARPNESS = 5.0  # how strongly a model prefers candidates that fit more demonstrations
-EXPLORE = 0.15  # chance of ignoring the fit altogether and proposing any candidate of a favoured family
-CACHE_SIZE = 64
+SHARPNESS = 5.0  # how strongly a model prefers, among what it considered, what fits more demonstrations
+EXPLORE = 0.1  # chance of answering with any considered idea, ignoring the fit
+MAX_IDEAS = 4  # a fresh answer weighs 1..MAX_IDEAS one-step ideas (an LLM thinks of a few per answer)
+P_FIX = 0.1  # chance a fresh answer also notices an idea's obvious completion (colour map, turn)
+MAX_EDITS = 12  # a refinement weighs 2..MAX_EDITS edits of the parent, chosen by the feedback
+P_FRESH = 0.2  # chance a refinement also weighs a fresh idea (start over)
+CACHE_SIZE = 8
 
 BIASES: dict[str, dict[str, float]] = {
     "geometry": {"geom": 1.0, "symmetry": 0.6, "color": 0.5, "lines": 0.3},
@@ -39,29 +44,38 @@ DESCRIBE = {
     "scale": "the output is a scaled or tiled copy of the input",
 }
 
-_pool_cache: OrderedDict[str, list[Candidate]] = OrderedDict()
+_workspaces: OrderedDict[str, Workspace] = OrderedDict()
 
 
 def _demos(parsed: ParsedPrompt) -> Demos:
     return [(np.array(p.input), np.array(p.output)) for p in parsed.train]
 
 
-def _pool(parsed: ParsedPrompt) -> list[Candidate]:
-    """Scored candidates for these demonstrations, memoised: repeated calls on a task stay fast."""
+def _workspace(parsed: ParsedPrompt) -> Workspace:
+    """The task's memo of evaluated pipelines, shared by all models: repeated calls stay fast."""
     key = repr([(p.input, p.output) for p in parsed.train])
-    if key in _pool_cache:
-        _pool_cache.move_to_end(key)
-        return _pool_cache[key]
-    pool = propose_all(_demos(parsed))
-    _pool_cache[key] = pool
-    if len(_pool_cache) > CACHE_SIZE:
-        _pool_cache.popitem(last=False)
-    return pool
+    if key in _workspaces:
+        _workspaces.move_to_end(key)
+        return _workspaces[key]
+    ws = _workspaces[key] = Workspace(_demos(parsed))
+    if len(_workspaces) > CACHE_SIZE:
+        _workspaces.popitem(last=False)
+    return ws
+
+
+def _fit(c: Candidate) -> float:
+    return c.score + 0.3 * c.partial
 
 
 @dataclass(frozen=True)
 class OfflineModel:
-    """An in-process 'LLM' that writes programs from the prompt text alone."""
+    """An in-process 'LLM' that writes programs from the prompt text alone.
+
+    A fresh answer weighs a few one-step ideas (drawn by the model's family bias) and rarely their
+    obvious completions; a refinement weighs a few edits of the parent that the feedback points at.
+    So depth pays: a good parent is completed by refinement far more often than a fresh answer
+    stumbles on the whole composition.
+    """
 
     name: str
     bias: dict[str, float] = field(default_factory=dict)
@@ -69,14 +83,29 @@ class OfflineModel:
     def _rng(self, seed: int) -> np.random.Generator:
         return np.random.default_rng([zlib.crc32(self.name.encode()), int(seed) & 0xFFFFFFFF])
 
-    def _sample(self, cands: list[Candidate], rng: np.random.Generator) -> Candidate:
-        fam = np.array([self.bias.get(c.family, OFF_BIAS) for c in cands])
+    def weight(self, family: str) -> float:
+        return self.bias.get(family, OFF_BIAS)
+
+    def _choose(self, cands: list[Candidate], rng: np.random.Generator) -> int:
         if rng.random() < EXPLORE:
-            w = (fam >= 0.3) * 1.0 + 1e-9
-        else:
-            fit = np.array([c.score + 0.3 * c.partial for c in cands])
-            w = fam * np.exp(SHARPNESS * (fit - fit.max()))
-        return cands[int(rng.choice(len(cands), p=w / w.sum()))]
+            return int(rng.integers(len(cands)))
+        fit = np.array([_fit(c) for c in cands])
+        w = np.exp(SHARPNESS * (fit - fit.max()))
+        return int(rng.choice(len(cands), p=w / w.sum()))
+
+    def _fresh(self, ws: Workspace, rng: np.random.Generator) -> list[Candidate]:
+        """The few ideas (and, rarely, their completions) one fresh answer considers."""
+        ideas = ws.ideas()
+        sizes = Counter(f for f, _ in ideas)
+        w = np.array([self.weight(f) / np.sqrt(sizes[f]) for f, _ in ideas])
+        n = min(int(rng.integers(1, MAX_IDEAS + 1)), len(ideas))
+        cands = [
+            ws.candidate(*ideas[i]) for i in rng.choice(len(ideas), size=n, replace=False, p=w / w.sum())
+        ]
+        for c in list(cands):
+            if rng.random() < P_FIX:
+                cands += ws.fixes(c)
+        return cands
 
     def generate(self, messages: list[dict], seed: int) -> str:
         """LLM-like answer (a line of reasoning + one python block) to the last user message."""
@@ -84,53 +113,26 @@ class OfflineModel:
         if not user or not isinstance(user[-1].get("content"), str):
             raise LLMError(f"offline/{self.name}: messages need a user message with text content")
         parsed = parse_prompt(user[-1]["content"])
+        ws = _workspace(parsed)
         rng = self._rng(seed)
         if parsed.parent_code is not None:
-            return self._refine(parsed, rng)
-        cand = self._sample(_pool(parsed), rng)
+            return self._refine(parsed, ws, rng)
+        cands = self._fresh(ws, rng)
+        cand = cands[self._choose(cands, rng)]
         return self._answer(cand, emit(cand.steps))
 
-    def _refine(self, parsed: ParsedPrompt, rng: np.random.Generator) -> str:
-        """Edit the parent: post-process its outputs, or vary its own pipeline, or start afresh."""
-        demos = _demos(parsed)
-        outs = [o for _, o in demos]
-        spec = parse_spec(parsed.parent_code)
-        pool = _pool(parsed)
-        options: list[tuple[Candidate, str | None]] = []
-        preds = parsed.parent_train_outputs
-        if all(p is not None for p in preds):
-            parr = [np.array(p) for p in preds]
-            cmap = fit_color_map(parr, outs)
-            if cmap:
-                options.append(
-                    (Candidate("color", (("recolor", {"mapping": cmap}),), 1.0, 1.0), parsed.parent_code)
-                )
-            post_demos = list(zip(parr, outs, strict=True))
-            for k in range(1, 8):
-                for c in evaluate("geom", (("geom", {"k": k}),), post_demos):
-                    if c.score > 0:
-                        options.append((c, parsed.parent_code))
-        if spec is not None:
-            head = spec[0][0] if spec else None
-            for c in pool:
-                if c.steps and c.steps[0][0] == head and c.steps != spec:
-                    options.append((c, None))
-            for c in evaluate("color", spec, demos):
-                if c.steps != spec:
-                    options.append((c, None))
-        fresh = self._sample(pool, rng)
-        options.append((fresh, None))
-        cand, base = self._sample_option(options, rng)
-        if base is not None:
-            return self._answer(cand, emit(cand.steps, base_code=base), refine=True)
-        return self._answer(cand, emit(cand.steps), refine=True)
-
-    def _sample_option(
-        self, options: list[tuple[Candidate, str | None]], rng: np.random.Generator
-    ) -> tuple[Candidate, str | None]:
-        idx = {id(c): n for n, (c, _) in enumerate(options)}
-        chosen = self._sample([c for c, _ in options], rng)
-        return options[idx[id(chosen)]]
+    def _refine(self, parsed: ParsedPrompt, ws: Workspace, rng: np.random.Generator) -> str:
+        """Edit the parent where its feedback points; now and then weigh starting over too."""
+        preds = [None if p is None else np.array(p) for p in parsed.parent_train_outputs or []]
+        n = int(rng.integers(2, MAX_EDITS + 1))
+        found = edits(
+            ws, parse_spec(parsed.parent_code or ""), parsed.parent_code or "", preds, rng, n, self.weight
+        )
+        options = [(e.cand, e.base_code) for e in found]
+        if not options or rng.random() < P_FRESH:
+            options += [(c, None) for c in self._fresh(ws, rng)]
+        cand, base = options[self._choose([c for c, _ in options], rng)]
+        return self._answer(cand, emit(cand.steps, base_code=base), refine=True)
 
     def _answer(self, cand: Candidate, code: str, refine: bool = False) -> str:
         why = DESCRIBE.get(cand.family, "the rule is a grid operation")

@@ -14,6 +14,7 @@ from abmcts.llm.offline import ops
 
 Step = tuple[str, dict]
 SPEC_PREFIX = "# program: "
+PREVIOUS = "# previous program"
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,9 @@ def emit(steps: tuple[Step, ...], base_code: str | None = None) -> str:
     steps = tuple((n, _py(kw)) for n, kw in steps)
     needed = sorted({f for n, _ in steps for f in _closure(n)})
     lines = []
-    if base_code is not None:
-        lines += [base_code.rstrip("\n"), "", "_previous_transform = transform", ""]
+    if base_code is not None:  # a fresh name per level, so post-processing can be stacked
+        prev = f"_previous_transform_{base_code.count(PREVIOUS)}"
+        lines += [base_code.rstrip("\n"), "", f"{prev} = transform  {PREVIOUS}", ""]
     lines += ["import numpy as np", ""]
     for n in needed:
         lines += [_source(n), ""]
@@ -95,7 +97,7 @@ def emit(steps: tuple[Step, ...], base_code: str | None = None) -> str:
         SPEC_PREFIX + repr(list(steps)) if base_code is None else "# post-processing of the previous program",
     ]
     lines += ["def transform(grid):"]
-    src = "_previous_transform(grid)" if base_code is not None else "grid"
+    src = f"{prev}(grid)" if base_code is not None else "grid"
     lines += [f"    g = np.array({src}, dtype=int)"]
     for n, kw in steps:
         args = ", ".join(f"{k}={v!r}" for k, v in kw.items())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -187,28 +188,6 @@ def _score(preds: list[np.ndarray | None], outs: list[np.ndarray]) -> tuple[floa
     return exact / len(outs), cells / len(outs)
 
 
-def evaluate(family: str, steps: tuple[Step, ...], demos: Demos) -> list[Candidate]:
-    """Score a pipeline; also its colour-mapped and re-oriented variants when those fit better."""
-    outs = [o for _, o in demos]
-    preds = [run_steps(steps, i) for i, _ in demos]
-    score, partial = _score(preds, outs)
-    found = [Candidate(family, steps, score, partial)]
-    if score == 1.0 or any(p is None for p in preds):
-        return found
-    cmap = fit_color_map(preds, outs)
-    if cmap:
-        found.append(Candidate(family, steps + (("recolor", {"mapping": cmap}),), 1.0, 1.0))
-    if all(p.shape in (o.shape, o.shape[::-1]) for p, o in zip(preds, outs, strict=True)) and not (
-        len(steps) == 1 and steps[0][0] == "geom"
-    ):
-        for k in range(1, 8):
-            post = steps + (("geom", {"k": k}),)
-            s, pa = _score([run_steps((("geom", {"k": k}),), p) for p in preds], outs)
-            if s > score:
-                found.append(Candidate(family, post, s, pa))
-    return found
-
-
 def background(demos: Demos) -> int:
     counts: Counter = Counter()
     for i, _ in demos:
@@ -216,15 +195,68 @@ def background(demos: Demos) -> int:
     return 0 if counts[0] * 4 >= counts.most_common(1)[0][1] else counts.most_common(1)[0][0]
 
 
-def propose_all(demos: Demos) -> list[Candidate]:
-    """Every candidate the library can build for these demonstrations, scored on them."""
-    bg = background(demos)
-    out: list[Candidate] = []
-    seen: set[str] = set()
-    for family, steps in list(_generate(demos, bg)) + list(_learn_recolor_by(demos, bg)):
-        for cand in evaluate(family, steps, demos):
-            key = repr(cand.steps)
-            if key not in seen:
-                seen.add(key)
-                out.append(cand)
-    return out
+def ideas_for(demos: Demos, bg: int) -> list[tuple[str, tuple[Step, ...]]]:
+    """Every one-step idea (op + parameters inferred from these pairs), without the identity."""
+    found = [(f, s) for f, s in _generate(demos, bg) if s]
+    return found + list(_learn_recolor_by(demos, bg))
+
+
+class Workspace:
+    """One task's demonstrations and a memo of what each pipeline outputs on them.
+
+    Models evaluate only the few pipelines they consider, so a call costs a handful of runs, and a
+    pipeline is run at most once per task however often it is reconsidered.
+    """
+
+    def __init__(self, demos: Demos):
+        self.demos = demos
+        self.outs = [o for _, o in demos]
+        self.bg = background(demos)
+        self._ideas: list[tuple[str, tuple[Step, ...]]] | None = None
+        self._preds: dict[str, list[np.ndarray | None]] = {}
+        self.memo: dict[str, Any] = {}  # other per-task results (e.g. the fixes for one parent)
+
+    def ideas(self) -> list[tuple[str, tuple[Step, ...]]]:
+        if self._ideas is None:
+            self._ideas = ideas_for(self.demos, self.bg)
+        return self._ideas
+
+    def preds(self, steps: tuple[Step, ...]) -> list[np.ndarray | None]:
+        key = repr(steps)
+        if key not in self._preds:
+            self._preds[key] = self.after(steps, [i for i, _ in self.demos])
+        return self._preds[key]
+
+    @staticmethod
+    def after(steps: tuple[Step, ...], grids: list[np.ndarray | None]) -> list[np.ndarray | None]:
+        return [None if g is None else run_steps(steps, g) for g in grids]
+
+    def candidate(self, family: str, steps: tuple[Step, ...]) -> Candidate:
+        return Candidate(family, steps, *_score(self.preds(steps), self.outs))
+
+    def extended(self, family: str, prefix: tuple[Step, ...], post: tuple[Step, ...]) -> Candidate:
+        """`prefix` then `post`, running only `post` on the memoised outputs of `prefix`."""
+        key = repr(prefix + post)
+        if key not in self._preds:
+            self._preds[key] = self.after(post, self.preds(prefix))
+        return self.candidate(family, prefix + post)
+
+    def scored(self, family: str, steps: tuple[Step, ...], preds: list[np.ndarray | None]) -> Candidate:
+        return Candidate(family, steps, *_score(preds, self.outs))
+
+    def fixes(self, cand: Candidate) -> list[Candidate]:
+        """The obvious completions of a pipeline: a colour map or a re-orientation of its outputs."""
+        preds = self.preds(cand.steps)
+        if cand.score == 1.0 or any(p is None for p in preds):
+            return []
+        found = []
+        cmap = fit_color_map(preds, self.outs)
+        if cmap:
+            found.append(Candidate(cand.family, cand.steps + (("recolor", {"mapping": cmap}),), 1.0, 1.0))
+        shapes_fit = all(p.shape in (o.shape, o.shape[::-1]) for p, o in zip(preds, self.outs, strict=True))
+        if shapes_fit and cand.steps[-1][0] != "geom":
+            for k in range(1, 8):
+                c = self.extended(cand.family, cand.steps, (("geom", {"k": k}),))
+                if c.score > cand.score:
+                    found.append(c)
+        return found
