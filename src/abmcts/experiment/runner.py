@@ -62,7 +62,8 @@ class NodeRecord:
     completion_tokens: int
     cost: float
     latency_s: float
-    error: str | None
+    error: str | None  # the call's failure, no code, or the program's first error
+    exec_errors: list[str | None] | None  # the program's error per grid (train, then test), if any
 
 
 def task_seed(seed: int, task_id: str) -> int:
@@ -72,11 +73,21 @@ def task_seed(seed: int, task_id: str) -> int:
 
 
 def messages_for(task: Task, templates: PromptTemplates, parent: dict | None) -> list[dict[str, str]]:
-    if parent is None:
+    """The prompt that expands `parent`: a refinement of its program, or a fresh start when there
+    is no parent or the parent holds no program (its call failed or returned no code)."""
+    if parent is None or parent["code"] is None:
         text = render_initial(task, templates)
     else:
+        n_train = len(task.train)
+        errors = parent["exec_errors"] or [None] * (n_train + len(task.test_inputs))
         text = render_refinement(
-            task, templates, parent["code"] or "", parent["train_outputs"], parent["test_outputs"]
+            task,
+            templates,
+            parent["code"],
+            parent["train_outputs"],
+            parent["test_outputs"],
+            train_errors=errors[:n_train],
+            test_errors=errors[n_train:],
         )
     return [{"role": "user", "content": text}]
 
@@ -86,9 +97,24 @@ def program_inputs(task: Task) -> list[Any]:
     return [p.input for p in task.train] + list(task.test_inputs)
 
 
+@dataclass(frozen=True)
+class ProgramRun:
+    """What one program did on a task: outputs per grid, which demonstrations it solved, its reward."""
+
+    train_outputs: list[Any]
+    test_outputs: list[Any]
+    train_correct: list[bool]
+    reward: float
+    errors: list[str | None] | None  # per grid (train, then test); None when every grid ran
+
+    @property
+    def first_error(self) -> str | None:
+        return next((e for e in self.errors or () if e), None)
+
+
 def evaluate_program(
     task: Task, code: str, executor: Any, reward_kind: str, grids: list[Any] | None = None
-) -> tuple[list[Any], list[Any], list[bool], float, str | None]:
+) -> ProgramRun:
     """Run a program on the train and test inputs (one sandbox round trip) and score it on train.
 
     Pass the same `grids` list (`program_inputs(task)`) for every call of a task so an execution
@@ -101,9 +127,14 @@ def evaluate_program(
     train_out, test_out = outputs[:n_train], outputs[n_train:]
     expected = [p.output for p in task.train]
     correct = [o is not None and o == e for o, e in zip(train_out, expected, strict=True)]
-    errors = [f"{r.kind}: {r.error}" for r in results if r.error]
-    score = compute_reward(train_out, expected, kind=reward_kind)
-    return train_out, test_out, correct, score, (errors[0] if errors else None)
+    errors = [f"{r.kind}: {r.error}" if r.error else None for r in results]
+    return ProgramRun(
+        train_outputs=train_out,
+        test_outputs=test_out,
+        train_correct=correct,
+        reward=compute_reward(train_out, expected, kind=reward_kind),
+        errors=errors if any(errors) else None,
+    )
 
 
 class TaskSearch:
@@ -248,9 +279,7 @@ class TaskSearch:
     ) -> dict[str, Any]:
         n_train, n_test = len(self.task.train), len(self.task.test_inputs)
         code, error = None, completion.error
-        train_out: list[Any] = [None] * n_train
-        test_out: list[Any] = [None] * n_test
-        correct, score = [False] * n_train, 0.0
+        run = ProgramRun([None] * n_train, [None] * n_test, [False] * n_train, 0.0, None)
         if error is None:
             try:
                 code = extract_code(completion.text)
@@ -258,9 +287,8 @@ class TaskSearch:
                 error = f"no_code: {exc}"
         if code is not None:
             start = time.perf_counter()
-            train_out, test_out, correct, score, error = evaluate_program(
-                self.task, code, self.executor, self.settings.reward, self._grids
-            )
+            run = evaluate_program(self.task, code, self.executor, self.settings.reward, self._grids)
+            error = run.first_error
             self.timings["sandbox"] += time.perf_counter() - start
         record = NodeRecord(
             id=len(self.nodes),
@@ -269,10 +297,11 @@ class TaskSearch:
             prompt_hash=phash,
             sample_index=sample_index,
             code=code,
-            reward=score,
-            train_correct=correct,
-            train_outputs=train_out,
-            test_outputs=test_out,
+            reward=run.reward,
+            train_correct=run.train_correct,
+            train_outputs=run.train_outputs,
+            test_outputs=run.test_outputs,
+            exec_errors=run.errors,
             prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,
             cost=completion.cost,

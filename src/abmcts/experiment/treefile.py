@@ -25,6 +25,7 @@ NODE_TYPES: dict[str, tuple[type, ...]] = {
     "cost": _NUMBER,
     "latency_s": _NUMBER,
     "error": (str, type(None)),
+    "exec_errors": (list, type(None)),
 }
 
 
