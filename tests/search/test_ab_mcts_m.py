@@ -120,3 +120,47 @@ def test_multi_model_prefers_the_strong_model(strategy):
     calls = {a: v["calls"] for a, v in tree.action_stats().items()}
     assert calls["strong"] > max(calls["weak"], calls["none"])
     assert calls["strong"] > 40
+
+
+def test_multi_block_draw_matches_single_block_predictive():
+    """One ``draw`` over several fits gives each block the same predictive as drawing it alone."""
+    blocks = []
+    for groups in (TREES["three-children"], TREES["two-singletons"]):
+        n = np.array([len(g) for g in groups], dtype=float)
+        s = np.array([sum(g) for g in groups])
+        ss = np.array([sum(x * x for x in g) for g in groups])
+        blocks.append((mixed_model.fit(n, s, ss, 0.5), n, s))
+    reps = 20_000
+    tiled = [(f, np.tile(np.append(n, 0.0), reps), np.tile(np.append(s, 0.0), reps)) for f, n, s in blocks]
+    joint = mixed_model.draw(tiled, np.random.default_rng(5))
+    start = 0
+    for f, n, s in blocks:
+        k = len(n) + 1
+        mine = joint[start : start + k * reps].reshape(reps, k)
+        start += k * reps
+        y, y_new = mixed_model.predictive(f, n, s, np.random.default_rng(6), 1, size=reps)
+        alone = np.column_stack([y, y_new])
+        np.testing.assert_allclose(mine.mean(0), alone.mean(0), atol=0.012)
+        np.testing.assert_allclose(mine.std(0), alone.std(0), atol=0.012)
+
+
+def test_cached_groups_match_a_fresh_rebuild():
+    """Cached per-node groups (and their fits) always equal what the current statistics give, also with
+    pending trials (virtual loss) in flight."""
+    algo = ABMCTSM(seed=1)
+    tree = algo.init_tree()
+    fns = refining_fns(3, {"a": 0.3, "b": 0.1})
+    for step in range(40):
+        tree, trials = algo.ask_batch(tree, 1 + step % 3, ["a", "b"])
+        for t in trials:
+            tree = algo.tell(tree, t.trial_id, fns[t.action](t.parent_state))
+        fresh = algo.load_tree(tree.to_dict())
+        for key, cached in list(tree.cache.items()):
+            if key == "fits":
+                continue
+            for action, g in cached.items():
+                want = algo._groups(fresh, key[1], action)
+                assert g.kids == want.kids
+                np.testing.assert_array_equal(g.n, want.n)
+                np.testing.assert_array_equal(g.s, want.s)
+                np.testing.assert_array_equal(g.fit.cdf, want.fit.cdf)

@@ -2,12 +2,17 @@
 
 At node N, every score in child j's subtree is an observation of group j; GEN is a new group.
 Statistics per (child, action) are sufficient stats [n, sum, sumsq], updated in O(depth) per node;
-fits are cached by their statistics (a pure function, so caching never changes results).
+derived data lives in ``tree.cache`` and is a pure function of the statistics, so caching never
+changes results: per node and key the candidate children with their arrays (dropped whenever the
+node's statistics change), and the model fits keyed by the statistics themselves. All candidates of
+a tree level (every model's children and GEN) are drawn in one vectorised call.
 Pruning as in TreeQuest: a child whose subtree (>= ``min_subtree_size_for_pruning`` nodes) has
 one rounded score for >= ``same_score_proportion_threshold`` of its nodes is skipped.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,7 +24,17 @@ from abmcts.search.posteriors import add
 from abmcts.search.tree import Tree, Trial
 
 POOLED = "*"
-_CACHE_LIMIT = 4096
+_FIT_LIMIT = 512  # cached fits (~38 KB each) per tree; cleared when full
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Node N's children with observations under one key, as arrays ready to draw from; GEN is the last entry."""
+
+    kids: list[int]
+    fit: mixed_model.Fit
+    n: np.ndarray
+    s: np.ndarray
 
 
 def _bucket(score: float) -> str:
@@ -72,7 +87,16 @@ class ABMCTSM(Algorithm):
             entry = nodes[up]["g"][pos[cur]]
             for key in (action, POOLED):
                 add(entry.setdefault(key, posteriors.empty()), score, sign)
+            self._forget(tree, up, action)
             cur = up
+
+    @staticmethod
+    def _forget(tree: Tree, node: int, action: str) -> None:
+        """Drop ``node``'s cached groups for the keys whose statistics just changed."""
+        cached = tree.cache.get(("node", node))
+        if cached:
+            cached.pop(action, None)
+            cached.pop(POOLED, None)
 
     def _reserve(self, tree: Tree, trial: Trial, sign: int) -> None:
         # virtual loss through the existing ancestors; exactly undone on tell
@@ -84,6 +108,7 @@ class ABMCTSM(Algorithm):
         nodes.append({"g": [], "h": {}})
         tree.stats["pos"].append(len(nodes[parent]["g"]))
         nodes[parent]["g"].append({action: [1, score, score * score], POOLED: [1, score, score * score]})
+        self._forget(tree, parent, action)
         self._propagate(tree, parent, action, score, +1)
         b = _bucket(score)
         for x in tree.path_to_root(node_id)[:-1]:
@@ -92,17 +117,34 @@ class ABMCTSM(Algorithm):
         add(tree.stats["global"].setdefault(action, posteriors.empty()), score)
 
     # ---- sampling ------------------------------------------------------------------------
-    def _draw(self, tree: Tree, stats: list[list], n_new: int) -> tuple[np.ndarray, np.ndarray]:
-        """One independent predictive draw per group in ``stats`` and ``n_new`` draws for new groups."""
-        arr = np.asarray(stats, dtype=float).reshape(-1, 3)
-        key = ("mm", self.prior_mean, arr.tobytes())
-        f = tree.cache.get(key)
+    def _fit(
+        self, tree: Tree, stats: list[list], n_new: int
+    ) -> tuple[mixed_model.Fit, np.ndarray, np.ndarray]:
+        """The fit for groups with ``stats`` (cached by value) and their (n, sum) arrays plus ``n_new`` new groups."""
+        arr = np.array(stats, dtype=float).reshape(-1, 3)
+        fits = tree.cache.setdefault("fits", {})
+        key = arr.tobytes()
+        f = fits.get(key)
         if f is None:
-            if len(tree.cache) > _CACHE_LIMIT:
-                tree.cache.clear()
-            f = tree.cache[key] = mixed_model.fit(arr[:, 0], arr[:, 1], arr[:, 2], self.prior_mean)
-        y, y_new = mixed_model.predictive(f, arr[:, 0], arr[:, 1], tree.rng, n_new)
-        return y[0], y_new[0]
+            if len(fits) >= _FIT_LIMIT:
+                fits.clear()
+            f = fits[key] = mixed_model.fit(arr[:, 0], arr[:, 1], arr[:, 2], self.prior_mean)
+        zeros = np.zeros(n_new)
+        return f, np.concatenate([arr[:, 0], zeros]), np.concatenate([arr[:, 1], zeros])
+
+    def _groups(self, tree: Tree, node: int, key: str) -> _Groups:
+        """Children of ``node`` with observations under ``key`` (cached until the node's statistics change)."""
+        per_node = tree.cache.setdefault(("node", node), {})
+        g = per_node.get(key)
+        if g is None:
+            kids, stats = [], []
+            for k, entry in zip(tree.children[node], tree.stats["nodes"][node]["g"], strict=True):
+                st = entry.get(key)
+                if st is not None and st[0] > 0:
+                    kids.append(k)
+                    stats.append(st)
+            g = per_node[key] = _Groups(kids, *self._fit(tree, stats, 1))
+        return g
 
     def _prunable(self, tree: Tree, child: int) -> bool:
         if not self.enable_pruning:
@@ -110,15 +152,6 @@ class ABMCTSM(Algorithm):
         h = tree.stats["nodes"][child]["h"].values()
         total = sum(h)
         return total >= self.min_prune and max(h) / total >= self.prune_share
-
-    def _groups(self, tree: Tree, node: int, key: str) -> tuple[list[int], list[list]]:
-        kids, stats = [], []
-        for k, entry in zip(tree.children[node], tree.stats["nodes"][node]["g"], strict=True):
-            st = entry.get(key)
-            if st is not None and st[0] > 0:
-                kids.append(k)
-                stats.append(st)
-        return kids, stats
 
     # ---- selection -----------------------------------------------------------------------
     def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
@@ -132,24 +165,21 @@ class ABMCTSM(Algorithm):
     def _choose(self, tree: Tree, node: int, actions: list[str]) -> str | int:
         """An action name (GEN at ``node``) or a child id (descend)."""
         if self.model_selection == "stack":
-            options: list[str | int] = []
-            values = []
-            for a in actions:
-                kids, stats = self._groups(tree, node, a)
-                y, y_new = self._draw(tree, stats, 1)
-                options += [*kids, a]
-                values += [*y.tolist(), float(y_new[0])]
-            for i in np.argsort(-np.asarray(values), kind="stable"):
+            groups = [self._groups(tree, node, a) for a in actions]
+            values = mixed_model.draw([(g.fit, g.n, g.s) for g in groups], tree.rng)
+            options: list[str | int] = [o for g, a in zip(groups, actions, strict=True) for o in (*g.kids, a)]
+            for i in np.argsort(-values, kind="stable").tolist():
                 opt = options[i]
                 if isinstance(opt, str) or not self._prunable(tree, opt):
                     return opt
             raise AssertionError("unreachable: GEN options are never pruned")
-        kids, stats = self._groups(tree, node, POOLED)
-        y, y_new = self._draw(tree, stats, 1)
-        if kids and y.max() > y_new[0]:
-            for i in np.argsort(-y, kind="stable"):
-                if not self._prunable(tree, kids[i]):
-                    return kids[i]
+        g = self._groups(tree, node, POOLED)
+        values = mixed_model.draw([(g.fit, g.n, g.s)], tree.rng)
+        y, y_new = values[:-1], values[-1]
+        if g.kids and y.max() > y_new:
+            for i in np.argsort(-y, kind="stable").tolist():
+                if not self._prunable(tree, g.kids[i]):
+                    return g.kids[i]
         if self.model_selection == "ucb":
             return ucb_action(tree.totals, actions)
         return self._thompson_action(tree, actions)
@@ -162,6 +192,6 @@ class ABMCTSM(Algorithm):
         if not seen:
             return actions[int(tree.rng.integers(len(actions)))]
         unseen = [a for a in actions if a not in seen]
-        y, y_new = self._draw(tree, [glob[a] for a in seen], len(unseen))
-        vals = dict(zip(seen + unseen, [*y.tolist(), *y_new.tolist()], strict=True))
+        values = mixed_model.draw([self._fit(tree, [glob[a] for a in seen], len(unseen))], tree.rng).tolist()
+        vals = dict(zip(seen + unseen, values, strict=True))
         return max(actions, key=lambda a: vals[a])
