@@ -47,6 +47,8 @@ def test_dvc_repro_runs_all_stages_and_reports_metrics(dvc_repo):
     shown = json.loads(sh(dvc_repo, "dvc", "metrics", "show", "--json").stdout)
     (metrics,) = [m["data"] for m in shown[""]["data"].values()]
     assert metrics["n_tasks"] == 2 and metrics["calls"] == 8
+    plots = sh(dvc_repo, "dvc", "plots", "show", "--json").stdout
+    assert "pass_at_k.json" in plots and "model_allocation.png" in plots
     status = sh(dvc_repo, "dvc", "status").stdout
     assert "changed" not in status  # a second repro has nothing to do
     sh(dvc_repo, "git", "add", "-A")
