@@ -164,3 +164,65 @@ def test_cached_groups_match_a_fresh_rebuild():
                 np.testing.assert_array_equal(g.n, want.n)
                 np.testing.assert_array_equal(g.s, want.s)
                 np.testing.assert_array_equal(g.fit.cdf, want.fit.cdf)
+                assert (g.fit.base, g.fit.width) == (want.fit.base, want.fit.width)
+
+
+def _full_grid_weights(n, s, ss, prior_mean):
+    """Normalised posterior over the whole 46 x 96 grid, by another route: group means are jointly normal,
+    ybar ~ N(prior_mean, D + 0.2^2 11'), D_j = sa^2 + sy^2 / n_j, plus each group's within scatter."""
+    sa = mixed_model.SA_GRID[:, None, None]
+    sy = mixed_model.SY_GRID[None, :, None]
+    ybar, e = s / n, s / n - prior_mean
+    d = sa**2 + sy**2 / n
+    v = mixed_model.MU_SD**2
+    k = 1 + v * (1 / d).sum(-1)
+    quad = (e * e / d).sum(-1) - v * ((e / d).sum(-1)) ** 2 / k
+    logdet = np.log(d).sum(-1) + np.log(k)
+    sy2 = sy[..., 0] ** 2
+    within = -(n.sum() - len(n)) * np.log(sy[..., 0]) - np.maximum(ss - s * ybar, 0).sum() / (2 * sy2)
+    prior = -0.5 * (sa[..., 0] / mixed_model.SA_SCALE) ** 2 - 0.5 * sy2 / mixed_model.SY_SCALE**2
+    logw = -0.5 * quad - 0.5 * logdet + within + prior + np.log(sa[..., 0]) + np.log(sy[..., 0])
+    w = np.exp(logw - logw.max())
+    return w / w.sum()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fit_box_holds_all_but_negligible_mass(seed):
+    """The fit keeps only a box of the grid: inside it the weights equal an independent full-grid
+    computation, and the mass it leaves out is below float noise."""
+    rng = np.random.default_rng(seed)
+    g = [1, 2, 5, 12, 30, 60][seed]
+    n = rng.integers(1, [2, 4, 20, 40, 10, 30][seed], g).astype(float)
+    y = rng.choice([0.0, 0.0, 0.0, 1 / 3, 0.5, 1.0], g) if seed % 2 else rng.random(g)
+    spread = 0.0 if seed == 4 else 0.05  # seed 4: tied scores (the sigma_y -> floor spike)
+    s = n * y
+    ss = n * y * y + spread**2 * (n - 1)
+    f = mixed_model.fit(n, s, ss, 0.5)
+    want = _full_grid_weights(n, s, ss, 0.5).ravel()
+    i = np.arange(len(f.cdf))
+    cell = f.base + i + (i // f.width) * (96 - f.width)
+    got = np.zeros_like(want)
+    got[cell] = np.diff(f.cdf, prepend=0.0)
+    outside = np.ones(len(want), bool)
+    outside[cell] = False
+    assert want[outside].sum() < 1e-13
+    np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-15)
+
+
+def test_bound_never_changes_the_fit(monkeypatch):
+    """The cheap bound only skips cells it proves negligible: fits with and without it are bit-identical."""
+    rng = np.random.default_rng(0)
+    cases = []
+    for _ in range(150):
+        g = int(rng.integers(1, 60))
+        n = rng.integers(1, int(rng.integers(2, 80)), g).astype(float)
+        y = rng.choice([0.0, 1 / 3, 0.5, 1.0], g) if rng.random() < 0.5 else rng.random(g) * rng.random()
+        s = n * y
+        ss = n * y * y + rng.choice([0.0, 0.01, 0.1]) ** 2 * (n - 1)
+        cases.append((n, s, ss, float(rng.choice([0.0, 0.5, 1.0]))))
+    bounded = [mixed_model.fit(*c) for c in cases]
+    monkeypatch.setattr(mixed_model, "_BOUND_MIN_OBS", float("inf"))
+    for c, f in zip(cases, bounded, strict=True):
+        full = mixed_model.fit(*c)
+        assert (f.base, f.width) == (full.base, full.width)
+        np.testing.assert_array_equal(f.cdf, full.cdf)

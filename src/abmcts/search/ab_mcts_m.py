@@ -24,7 +24,7 @@ from abmcts.search.posteriors import add
 from abmcts.search.tree import Tree, Trial
 
 POOLED = "*"
-_FIT_LIMIT = 512  # cached fits (~38 KB each) per tree; cleared when full
+_FIT_LIMIT = 512  # cached fits per tree (<= ~38 KB each, a few KB on wide nodes); cleared when full
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,9 @@ class ABMCTSM(Algorithm):
             groups = [self._groups(tree, node, a) for a in actions]
             values = mixed_model.draw([(g.fit, g.n, g.s) for g in groups], tree.rng)
             options: list[str | int] = [o for g, a in zip(groups, actions, strict=True) for o in (*g.kids, a)]
+            best = options[int(values.argmax())]  # the usual case, without sorting every candidate
+            if isinstance(best, str) or not self._prunable(tree, best):
+                return best
             for i in np.argsort(-values, kind="stable").tolist():
                 opt = options[i]
                 if isinstance(opt, str) or not self._prunable(tree, opt):
