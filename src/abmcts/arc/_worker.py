@@ -139,9 +139,10 @@ def setup_namespaces(forbidden: list[str]) -> dict[str, bool]:
             elif os.path.exists(path):
                 _mount("/dev/null", path, None, MS_BIND, None)
         iso["forbidden_mounts"] = True
+        imports = [os.path.realpath(p) for p in (*sys.path, sys.prefix) if p and os.path.isdir(p)]
         for path in ("/tmp", "/var/tmp", "/dev/shm"):
             if os.path.isdir(path):
-                _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+                _mask_keeping(path, imports)
         iso["private_tmp"] = True
         if uid == 0:
             _expose_to_nobody([p for p in sys.path if p and os.path.isdir(p)])
@@ -149,6 +150,25 @@ def setup_namespaces(forbidden: list[str]) -> dict[str, bool]:
     except OSError:
         pass
     return iso
+
+
+def _mask_keeping(masked: str, keep: list[str]) -> None:
+    """Cover `masked` with an empty tmpfs, then bind back the `keep` paths that lie inside it.
+
+    A project (and its venv) may live under /tmp; programs must still import numpy from there.
+    Handles on the kept directories are opened before the tmpfs hides them.
+    """
+    root = os.path.realpath(masked)
+    inside = sorted({p for p in keep if p == root or p.startswith(root + os.sep)})
+    handles = [(p, os.open(p, os.O_PATH | os.O_DIRECTORY)) for p in inside]
+    try:
+        _mount("tmpfs", masked, "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
+        for path, fd in handles:
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC, None)
+    finally:
+        for _, fd in handles:
+            os.close(fd)
 
 
 def _closed_ancestor(path: str) -> str | None:
