@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from abmcts.search import posteriors
-from abmcts.search.base import Algorithm, check_option
+from abmcts.search.base import TreeWalk, check_option
 from abmcts.search.model_choice import STRATEGIES, thompson_action, ucb_action
 from abmcts.search.posteriors import add
 from abmcts.search.tree import Tree, Trial
@@ -30,7 +30,7 @@ def _get(d: dict, key: str) -> list:
     return st
 
 
-class ABMCTSA(Algorithm):
+class ABMCTSA(TreeWalk):
     """Adaptive-branching MCTS with node aggregation (GEN / CONT) and conjugate posteriors."""
 
     name = "ab_mcts_a"
@@ -79,14 +79,6 @@ class ABMCTSA(Algorithm):
         add(_get(tree.stats["global"], action), score)
 
     # ---- selection -----------------------------------------------------------------------
-    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
-        node = 0
-        while True:
-            choice = self._choose(tree, node, actions)
-            if isinstance(choice, str):
-                return node, choice
-            node = choice
-
     def _choose(self, tree: Tree, node: int, actions: list[str]) -> str | int:
         """An action name (GEN at ``node``) or a child id (descend)."""
         st, rng, dist = tree.stats["nodes"][node], tree.rng, self.dist

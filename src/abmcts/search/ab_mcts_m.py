@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from abmcts.search import mixed_model, posteriors
-from abmcts.search.base import Algorithm, check_option
+from abmcts.search.base import TreeWalk, check_option
 from abmcts.search.errors import SearchInputError
 from abmcts.search.model_choice import STRATEGIES, ucb_action
 from abmcts.search.posteriors import add
@@ -41,7 +41,7 @@ def _bucket(score: float) -> str:
     return str(round(score * 100))
 
 
-class ABMCTSM(Algorithm):
+class ABMCTSM(TreeWalk):
     """Adaptive-branching MCTS with a hierarchical Bayesian mixed model per node."""
 
     name = "ab_mcts_m"
@@ -154,14 +154,6 @@ class ABMCTSM(Algorithm):
         return total >= self.min_prune and max(h) / total >= self.prune_share
 
     # ---- selection -----------------------------------------------------------------------
-    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
-        node = 0
-        while True:
-            choice = self._choose(tree, node, actions)
-            if isinstance(choice, str):
-                return node, choice
-            node = choice
-
     def _choose(self, tree: Tree, node: int, actions: list[str]) -> str | int:
         """An action name (GEN at ``node``) or a child id (descend)."""
         if self.model_selection == "stack":

@@ -127,6 +127,22 @@ class Algorithm:
         return tree.state_score_pairs()
 
 
+class TreeWalk(Algorithm):
+    """An algorithm that walks down from the root, choosing at each node GEN or a child to enter."""
+
+    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
+        node = 0
+        while True:
+            choice = self._choose(tree, node, actions)
+            if isinstance(choice, str):
+                return node, choice
+            node = choice
+
+    def _choose(self, tree: Tree, node: int, actions: list[str]) -> str | int:
+        """An action name (GEN at ``node``) or a child id (descend)."""
+        raise NotImplementedError
+
+
 def top_k(tree: Tree, algo: Algorithm, k: int) -> list[tuple[Any, float]]:
     """The ``k`` best (state, score) pairs, best first; ties keep creation order."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
