@@ -12,8 +12,6 @@ from abmcts.score.metrics import (
 from abmcts.score.report import compute_metrics, pass_at_k_rows
 from abmcts.score.usage import ModelUsage, call_share_by_task, usage_by_model
 
-pass_at_k = pass_at_k_curve  # name used in docs/CONTRACTS.md
-
 __all__ = [
     "ModelUsage",
     "call_share_by_task",
@@ -23,7 +21,6 @@ __all__ = [
     "kaggle_score",
     "official_score",
     "pass_at_2",
-    "pass_at_k",
     "pass_at_k_curve",
     "pass_at_k_rows",
     "solves",
