@@ -66,10 +66,10 @@ def test_seeded_deterministic_and_diverse():
 def test_solves_simple_task_on_unseen_test_input():
     task = flip_task()
     hits = 0
-    for s in range(10):
+    for s in range(60):
         code = extract_code(get_model("geometry").generate(prompt(task), s))
         hits += run(code, task.test_inputs[0]) == [[2, 0, 1], [0, 4, 3]]
-    assert hits >= 5
+    assert hits >= 3  # a fresh answer weighs only a few ideas, so even easy tasks take some samples
 
 
 def test_models_have_different_biases():
@@ -120,3 +120,62 @@ def test_spec_round_trip_and_bad_prompt():
         get_model("color").generate([{"role": "user", "content": "no grids here"}], 0)
     with pytest.raises(LLMError):
         get_model("color").generate([{"role": "system", "content": "x"}], 0)
+
+
+def refinement_messages(task, parent, shown=None):
+    """Refinement prompt for `parent`; `shown` overrides the parent outputs the feedback displays."""
+    outs = shown or [run(parent, p.input) for p in task.train]
+    tests = [run(parent, g) for g in task.test_inputs]
+    return [{"role": "user", "content": render_refinement(task, TEMPLATES, parent, outs, tests)}]
+
+
+def solves_train(code, task):
+    return all(run(code, p.input) == p.output for p in task.train)
+
+
+FLIP = (("geom", {"k": 7}),)  # left-right mirror
+
+
+def test_refinement_completes_parent_missing_one_step_far_more_often_than_fresh():
+    task = recolor_flip_task()
+    parent = emit(FLIP)
+    assert all(run(parent, p.input) == [r[::-1] for r in p.input] for p in task.train)
+    msgs = refinement_messages(task, parent)
+    for name in available_models():
+        model = get_model(name)
+        refined = sum(solves_train(extract_code(model.generate(msgs, s)), task) for s in range(20))
+        fresh = sum(solves_train(extract_code(model.generate(prompt(task), s)), task) for s in range(20))
+        assert refined >= 15 and fresh <= 5, (name, refined, fresh)
+
+
+def test_refinement_follows_the_feedback():
+    """Same parent code, different feedback: a colour swap is fixed by a colour map, a turn by a turn."""
+    task = flip_task()
+    parent = emit(FLIP)
+    swapped = [[[{1: 2, 2: 1}.get(v, v) for v in row] for row in p.output] for p in task.train]
+    turned = [[list(r) for r in zip(*p.output, strict=True)] for p in task.train]
+    last_steps = {}
+    for label, shown in (("swapped", swapped), ("turned", turned)):
+        msgs = refinement_messages(task, parent, shown)
+        specs = [parse_spec(extract_code(get_model("color").generate(msgs, s))) for s in range(20)]
+        last_steps[label] = [spec[-1][0] for spec in specs if spec]
+    assert last_steps["swapped"].count("recolor") >= 12
+    assert last_steps["turned"].count("geom") >= 12
+
+
+def test_refinement_replaces_a_wrong_last_step():
+    task = recolor_flip_task()
+    parent = emit(FLIP + (("geom", {"k": 2}),))  # right first step, wrong second one
+    msgs = refinement_messages(task, parent)
+    fixed = sum(solves_train(extract_code(get_model("geometry").generate(msgs, s)), task) for s in range(20))
+    assert fixed >= 10
+
+
+def test_post_processing_of_foreign_code_can_be_stacked():
+    task = recolor_flip_task()
+    parent = "def transform(grid):\n    return [list(r) for r in zip(*grid)]\n"  # transpose
+    for _ in range(3):
+        msgs = refinement_messages(task, parent)
+        parent = extract_code(get_model("color").generate(msgs, 0))
+        assert isinstance(run(parent, task.test_inputs[0]), list)
+    assert parse_spec(parent) is not None or "_previous_transform_" in parent

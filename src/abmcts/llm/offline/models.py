@@ -1,4 +1,4 @@
-"""Named offline models: seeded samplers over the candidate programs, each with its own family bias."""
+"""Named offline models: seeded program writers that weigh a few ideas per answer, each with its own family bias."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ OFF_BIAS = 0.04  # weight of a family a model does not favour: rare, but possibl
 SHARPNESS = 5.0  # how strongly a model prefers, among what it considered, what fits more demonstrations
 EXPLORE = 0.1  # chance of answering with any considered idea, ignoring the fit
 MAX_IDEAS = 4  # a fresh answer weighs 1..MAX_IDEAS one-step ideas (an LLM thinks of a few per answer)
-P_FIX = 0.1  # chance a fresh answer also notices an idea's obvious completion (colour map, turn)
-MAX_EDITS = 12  # a refinement weighs 2..MAX_EDITS edits of the parent, chosen by the feedback
+P_FIX = 0.05  # chance a fresh answer also notices an idea's obvious completion (colour map, turn)
+MAX_EDITS = 16  # a refinement weighs 4..MAX_EDITS edits of the parent, chosen by the feedback
 P_FRESH = 0.2  # chance a refinement also weighs a fresh idea (start over)
 CACHE_SIZE = 8
 
@@ -124,7 +124,7 @@ class OfflineModel:
     def _refine(self, parsed: ParsedPrompt, ws: Workspace, rng: np.random.Generator) -> str:
         """Edit the parent where its feedback points; now and then weigh starting over too."""
         preds = [None if p is None else np.array(p) for p in parsed.parent_train_outputs or []]
-        n = int(rng.integers(2, MAX_EDITS + 1))
+        n = int(rng.integers(4, MAX_EDITS + 1))
         found = edits(
             ws, parse_spec(parsed.parent_code or ""), parsed.parent_code or "", preds, rng, n, self.weight
         )

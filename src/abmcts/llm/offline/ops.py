@@ -25,27 +25,29 @@ def recolor(g, mapping):
 def components(g, bg, diag, multi):
     """Connected components of non-background cells as lists of (row, col)."""
     h, w = g.shape
-    seen = np.zeros((h, w), dtype=bool)
+    a = g.tolist()  # plain lists: element access is several times faster than on numpy arrays
+    seen = [[False] * w for _ in range(h)]
     steps = [(1, 0), (-1, 0), (0, 1), (0, -1)]
     if diag:
         steps += [(1, 1), (1, -1), (-1, 1), (-1, -1)]
     objs = []
     for r in range(h):
         for c in range(w):
-            if seen[r, c] or g[r, c] == bg:
+            if seen[r][c] or a[r][c] == bg:
                 continue
-            col = g[r, c]
+            col = a[r][c]
             stack, cells = [(r, c)], []
-            seen[r, c] = True
+            seen[r][c] = True
             while stack:
                 y, x = stack.pop()
                 cells.append((y, x))
                 for dy, dx in steps:
                     ny, nx = y + dy, x + dx
-                    inside = 0 <= ny < h and 0 <= nx < w
-                    if inside and not seen[ny, nx] and g[ny, nx] != bg and (multi or g[ny, nx] == col):
-                        seen[ny, nx] = True
-                        stack.append((ny, nx))
+                    if 0 <= ny < h and 0 <= nx < w and not seen[ny][nx]:
+                        v = a[ny][nx]
+                        if v != bg and (multi or v == col):
+                            seen[ny][nx] = True
+                            stack.append((ny, nx))
             objs.append(cells)
     return objs
 
@@ -313,19 +315,22 @@ def connect_same(g, bg, axes):
 
 def rays(g, bg, dirs, stop):
     """Extend each non-background cell in the given directions until the border (or an obstacle)."""
-    out = g.copy()
+    a = g.tolist()
+    out = g.tolist()
     h, w = g.shape
     for y, x in zip(*np.nonzero(g != bg), strict=True):
+        y, x = int(y), int(x)
+        v = a[y][x]
         for dy, dx in dirs:
             ny, nx = y + dy, x + dx
             while 0 <= ny < h and 0 <= nx < w:
-                if g[ny, nx] != bg:
+                if a[ny][nx] != bg:
                     if stop:
                         break
-                elif out[ny, nx] == bg:
-                    out[ny, nx] = g[y, x]
+                elif out[ny][nx] == bg:
+                    out[ny][nx] = v
                 ny, nx = ny + dy, nx + dx
-    return out
+    return np.array(out, dtype=g.dtype)
 
 
 def split_halves(g, axis):

@@ -27,20 +27,27 @@ class Candidate:
     partial: float
 
 
+def _is_grid(g) -> bool:
+    return g.ndim == 2 and 1 <= g.shape[0] <= 30 and 1 <= g.shape[1] <= 30
+
+
 def run_steps(steps: tuple[Step, ...], grid: np.ndarray) -> np.ndarray | None:
-    """Apply the pipeline; None if it fails or yields something that is not an ARC grid."""
+    """Apply the pipeline; None if it fails or any step yields something that is not an ARC grid.
+
+    Checking every step (not only the last) keeps stacked size changes from blowing up memory.
+    """
     g = grid
     try:
         for name, kw in steps:
             g = getattr(ops, name)(g, **kw)
             if g is None:
                 return None
+            g = np.asarray(g)
+            if not _is_grid(g):
+                return None
     except Exception:  # a proposal failing on a demonstration is an expected outcome
         return None
-    g = np.asarray(g)
-    if g.ndim != 2 or not (1 <= g.shape[0] <= 30 and 1 <= g.shape[1] <= 30):
-        return None
-    return g
+    return np.asarray(g)
 
 
 def _names(code: types.CodeType) -> set[str]:

@@ -198,6 +198,9 @@ def background(demos: Demos) -> int:
 def ideas_for(demos: Demos, bg: int) -> list[tuple[str, tuple[Step, ...]]]:
     """Every one-step idea (op + parameters inferred from these pairs), without the identity."""
     found = [(f, s) for f, s in _generate(demos, bg) if s]
+    cmap = fit_color_map([i for i, _ in demos], [o for _, o in demos])
+    if cmap:
+        found.append(("color", (("recolor", {"mapping": cmap}),)))
     return found + list(_learn_recolor_by(demos, bg))
 
 

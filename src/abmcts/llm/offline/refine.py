@@ -19,8 +19,8 @@ from abmcts.llm.offline.propose import Workspace, fit_color_map, ideas_for
 
 # How much each kind of edit is considered, by what the feedback shows.
 KIND_WEIGHTS = {
-    "shape": {"append": 1.0, "replace_last": 1.0, "replace_head": 2.0},
-    "cells": {"append": 2.0, "replace_last": 1.0, "replace_head": 0.5},
+    "shape": {"append": 1.0, "replace_last": 1.0, "replace_head": 1.0, "restart": 1.0, "drop_last": 1.0},
+    "cells": {"append": 2.0, "replace_last": 1.0, "replace_head": 0.3, "restart": 0.3, "drop_last": 1.0},
 }
 
 
@@ -78,13 +78,15 @@ def edits(
             for fam, post in _residual(ws, ws.preds(prefix)):
                 if post != spec[-1:]:
                     options.append(("replace_last", fam, prefix, post))
+            options.append(("drop_last", "color", prefix, ()))
         for fam, head in ws.ideas():
             if head != spec[:1]:
                 options.append(("replace_head", fam, head, spec[1:]))
-    found: list[Edit] = []
-    fix = color_fix(preds, ws.outs)
-    if fix:  # the diff shows a consistent colour swap: any reader notices it
-        found.append(_make(ws, "append", "color", spec, code, preds, fix))
+                if len(spec) >= 2:
+                    options.append(("restart", fam, head, ()))
+    found = _obvious(ws, "append", spec, code, preds)
+    if spec and len(spec) >= 2:
+        found += _obvious(ws, "replace_last", spec[:-1], code, ws.preds(spec[:-1]))
     if not options:
         return found
     kinds = KIND_WEIGHTS[diagnosis(preds, ws.outs)]
@@ -94,10 +96,28 @@ def edits(
         kind, fam, prefix, post = options[i]
         if kind == "append":
             found.append(_make(ws, kind, fam, spec, code, preds, post))
-        elif kind == "replace_last":
+        elif kind in ("replace_last", "drop_last"):
             found.append(Edit(ws.extended(fam, prefix, post), None, kind))
         else:
             found.append(Edit(ws.candidate(fam, prefix + post), None, kind))
+    return found
+
+
+def _obvious(
+    ws: Workspace, kind: str, spec: tuple[Step, ...] | None, code: str, preds: list[np.ndarray | None]
+) -> list[Edit]:
+    """Fixes any reader of the diff notices: a consistent colour swap, a turned or mirrored output."""
+    if any(p is None for p in preds):
+        return []
+    found = []
+    fix = color_fix(preds, ws.outs)
+    if fix:
+        found.append(_make(ws, kind, "color", spec, code, preds, fix))
+    now = ws.scored("geom", (), preds).score
+    for k in range(1, 8):
+        turn = _make(ws, kind, "geom", spec, code, preds, (("geom", {"k": k}),))
+        if turn.cand.score > now:
+            found.append(turn)
     return found
 
 
@@ -110,6 +130,6 @@ def _make(
     preds: list[np.ndarray | None],
     post: tuple[Step, ...],
 ) -> Edit:
-    if spec is not None:
-        return Edit(ws.extended(family, spec, post), None, kind)
-    return Edit(ws.scored(family, post, Workspace.after(post, preds)), code, kind)
+    """`post` after the parent, judged on the parent's outputs as the feedback shows them."""
+    cand = ws.scored(family, (spec or ()) + post, Workspace.after(post, preds))
+    return Edit(cand, None if spec is not None else code, kind)
