@@ -136,6 +136,7 @@ CASES: dict[str, tuple[str, Callable[[Path], list[str]], list[str]]] = {
     "tree-state-shape": ("search", _corrupt(first_tree, _tree_edit(lambda t: t.update(search_state=[1]))), ["007bbfb7.json", "corrupted"]),
     "select-node-reward": ("select", _corrupt(first_tree, _tree_edit(lambda t: t["nodes"][0].update(reward="high"))), ["tree file", "007bbfb7.json", "node 0 field 'reward'", "'high'"]),
     "score-tree-list": ("score", _corrupt(first_tree, b"[]"), ["tree file", "007bbfb7.json", "did not finish"]),
+    "select-tree-other-task": ("select", _corrupt(first_tree, _tree_edit(lambda t: t.update(task_id="abc"))), ["007bbfb7.json", "holds task 'abc'"]),
 }  # fmt: skip
 
 

@@ -2,10 +2,8 @@ import json
 
 import pytest
 
-from abmcts.errors import InputError
 from abmcts.select import (
     attempts_for,
-    load_trees,
     plan_all,
     plan_attempts,
     write_benchmarking_submissions,
@@ -96,16 +94,3 @@ def test_benchmarking_files_follow_arc_agi_benchmarking_schema(tmp_path, make_no
         entry[k]["metadata"]["cost"]["total_cost"] for entry in data for k in ("attempt_1", "attempt_2")
     )
     assert total == pytest.approx(0.02)  # the whole search's cost, spread over the attempts
-
-
-def test_load_trees_checks_fields_and_names(tmp_path, make_node, make_tree):
-    (tmp_path / "a.json").write_text(json.dumps(make_tree("a", [make_node(0, 1.0, [A])])))
-    assert list(load_trees(tmp_path)) == ["a"]
-    (tmp_path / "b.json").write_text(
-        json.dumps(make_tree("b", [{"id": 0, "parent": None, "test_outputs": []}]))
-    )
-    with pytest.raises(InputError, match=r"b\.json: nodes\[0\] is missing field 'reward'"):
-        load_trees(tmp_path)
-    (tmp_path / "b.json").write_text(json.dumps(make_tree("x", [])))
-    with pytest.raises(InputError, match="task_id 'x' does not match"):
-        load_trees(tmp_path)

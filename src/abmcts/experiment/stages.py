@@ -97,6 +97,8 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
         tree = read_json(paths.tree(tid), "tree file")
         if not isinstance(tree, dict) or not tree.get("complete"):
             raise InputError(f"tree file {paths.tree(tid)}: search did not finish; rerun the search stage")
+        if tree.get("task_id") != tid:
+            raise InputError(f"tree file {paths.tree(tid)}: holds task {tree.get('task_id')!r}, not {tid!r}")
         check_tree_nodes(tree, f"tree file {paths.tree(tid)}")
         trees[tid] = tree
     return trees

@@ -3,7 +3,6 @@
 from abmcts.select.attempts import FALLBACK_GRID, TestAttempts, attempts_for, plan_all, plan_attempts
 from abmcts.select.strategies import STRATEGIES, get_strategy, select_programs
 from abmcts.select.submission import benchmarking_entries, write_benchmarking_submissions, write_submission
-from abmcts.select.trees import check_tree, load_trees
 
 __all__ = [
     "FALLBACK_GRID",
@@ -11,9 +10,7 @@ __all__ = [
     "TestAttempts",
     "attempts_for",
     "benchmarking_entries",
-    "check_tree",
     "get_strategy",
-    "load_trees",
     "plan_all",
     "plan_attempts",
     "select_programs",
