@@ -62,7 +62,7 @@ def test_reference_preset_is_the_published_setup():
 
 def test_default_is_small_and_offline():
     root = validate_config(composed())
-    assert root.data.limit == 20 and root.search.budget == 50
+    assert root.data.limit == 50 and root.search.budget == 100
     assert all(m.model.startswith("offline/") for m in root.models.specs)
 
 
