@@ -19,16 +19,15 @@ import json
 import os
 import sqlite3
 import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from abmcts.arc.sandbox import ExecResult
 from abmcts.errors import InputError
+from abmcts.sqlite_store import connect_wal
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, results TEXT NOT NULL)"
-_BUSY_TIMEOUT_MS = 60_000
 KEY_VERSION = 1
 
 
@@ -123,33 +122,12 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
 
     Call it once in the parent before starting workers, so they never race to create the file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-        _set_wal(conn)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(_SCHEMA)
+        return connect_wal(path, _SCHEMA)
     except sqlite3.DatabaseError as exc:
         raise InputError(
             f"execution cache {path}: not a usable SQLite database ({exc}); delete the file"
         ) from None
-    return conn
-
-
-def _set_wal(conn: sqlite3.Connection) -> None:
-    """Switch to WAL; several workers opening a new file at once may see it locked for a moment
-    (the journal-mode switch does not wait on busy_timeout), so retry briefly."""
-    for attempt in range(50):
-        try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == 49:
-                raise
-            time.sleep(0.1)
 
 
 def _decode(blob: str, n: int) -> list[ExecResult] | None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.errors import CacheMissError, ConfigError, LLMError
+from abmcts.sqlite_store import connect_wal
 
 MODES = ("readwrite", "replay", "off")
 RECORD_FIELDS = ("text", "prompt_tokens", "completion_tokens", "cost", "latency_s")
@@ -37,7 +38,6 @@ _SCHEMA = (
 _FAILURES_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, model TEXT NOT NULL, error TEXT NOT NULL)"
 )
-_BUSY_TIMEOUT_MS = 60_000
 
 
 def cache_key(
@@ -95,15 +95,8 @@ class ResponseCache:
         conn = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             return conn
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(_SCHEMA)
-            conn.execute(_FAILURES_SCHEMA)
+            conn = connect_wal(self.path, _SCHEMA, _FAILURES_SCHEMA)
             columns = [row[1] for row in conn.execute("PRAGMA table_info(responses)")]
         except sqlite3.DatabaseError as exc:
             raise LLMError(
