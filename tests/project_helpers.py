@@ -3,6 +3,7 @@ hand-made tree records."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,15 @@ def copy_project(dest: Path, with_src: bool = False) -> Path:
     for name in ("dvc.yaml", "params.yaml"):
         shutil.copy(REPO / name, dest / name)
     return dest
+
+
+def read_tree(path: Path) -> dict:
+    """A tree file as the pipeline reads it: nodes with their output grids (any tree format)."""
+    from abmcts.experiment.treefile import read_tree_nodes
+
+    tree = json.loads(Path(path).read_text())
+    tree["nodes"] = read_tree_nodes(tree, str(path))
+    return tree
 
 
 def run_pipeline(cwd: Path, script: str, *overrides: str, env: dict | None = None, timeout: float = 600):

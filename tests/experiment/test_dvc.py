@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from project_helpers import REPO, copy_project
+from project_helpers import REPO, copy_project, read_tree
 
 SMOKE = ["experiment=smoke", "data.limit=2", "search.budget=4", "tracking=none", "executor.n_jobs=1"]
 GIT_ENV = {
@@ -64,5 +64,5 @@ def test_dvc_exp_run_with_hydra_override(dvc_repo):
     metrics = json.loads((run / "sakana" / "metrics.json").read_text())
     assert metrics["calls"] == 8
     # every call of the repeated-sampling run starts from the root
-    trees = [json.loads(p.read_text()) for p in (run / "trees").glob("*.json")]
+    trees = [read_tree(p) for p in (run / "trees").glob("*.json")]
     assert all(n["parent"] is None for t in trees for n in t["nodes"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from project_helpers import copy_project, run_pipeline
+from project_helpers import copy_project, read_tree, run_pipeline
 
 SMOKE = ["experiment=smoke", "data.limit=3", "search.budget=6", "executor.n_jobs=2"]
 
@@ -31,7 +31,7 @@ def test_run_writes_every_stage_output(project):
     assert (project / "data/arc1_training/tasks.json").exists()
     trees = sorted((run / "trees").glob("*.json"))
     assert len(trees) == 3
-    tree = json.loads(trees[0].read_text())
+    tree = read_tree(trees[0])
     assert tree["complete"] and len(tree["nodes"]) == 6
     node = tree["nodes"][0]
     for key in (

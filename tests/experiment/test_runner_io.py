@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from abmcts.arc.prompts import PromptTemplates, prompt_hash
@@ -9,8 +11,11 @@ from abmcts.arc.sandbox import ExecResult
 from abmcts.arc.task import Pair, Task
 from abmcts.experiment import runner
 from abmcts.experiment.runner import SearchSettings, TaskSearch
+from abmcts.experiment.treefile import TREE_FORMAT
 from abmcts.io import dumps_json, read_json
 from abmcts.llm.spec import Completion
+
+from project_helpers import read_tree
 
 TASK = Task("t1", (Pair([[1, 2]], [[2, 1]]), Pair([[3, 4]], [[4, 3]])), ([[5, 6]],))
 TEMPLATES = PromptTemplates(
@@ -54,10 +59,17 @@ def search(tmp_path, **settings) -> TaskSearch:
     )
 
 
-def test_tree_file_bytes_equal_canonical_json_of_the_record(tmp_path):
+def test_tree_file_is_canonical_compact_json_of_the_record(tmp_path):
     task_search = search(tmp_path)
     record = task_search.run()
-    assert (tmp_path / "t1.json").read_text() == dumps_json(record)
+    text = (tmp_path / "t1.json").read_text()
+    doc = json.loads(text)
+    assert text == dumps_json(doc)  # canonical: sorted keys, no spaces
+    assert doc["format"] == TREE_FORMAT == 2
+    # every program flips the grid the same way: one stored output set, named by every node
+    assert doc["outputs"] == [{"train": [["21"], ["43"]], "test": [["65"]]}]
+    assert {node["outputs"] for node in doc["nodes"]} == {0}
+    assert read_tree(tmp_path / "t1.json")["nodes"] == record["nodes"]
     assert len(record["nodes"]) == 12 and record["complete"]
     assert all(node["reward"] == 1.0 for node in record["nodes"])
 

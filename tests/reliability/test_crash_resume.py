@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from abmcts.experiment.treefile import check_tree_nodes
+from abmcts.experiment.treefile import read_tree_nodes
 
 from rel_helpers import cache_keys, cache_rows, copy_project, run_cli
 
@@ -81,7 +81,7 @@ def _kill_search_when(root: Path, ready: Callable[[], bool], log: Path) -> None:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in children), "sandbox processes outlived a killed search"
     for tree in (root / RUN / "trees").glob("*.json"):
-        check_tree_nodes(json.loads(tree.read_bytes()), str(tree))
+        read_tree_nodes(json.loads(tree.read_bytes()), str(tree))
 
 
 def test_killed_search_resumes_to_identical_results(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from project_helpers import read_tree
 from rel_helpers import MAX_RETRIES, RETRY_AFTER_S, cache_rows
 
 SUCCESS = ("ok", "nocode")  # the server answered with text (a node without code is still a node)
@@ -20,7 +21,7 @@ LAST_FAULT_KIND = {
 
 def _tree(run) -> dict:
     (path,) = sorted(run.root.glob("runs/*/trees/*.json"))
-    return json.loads(path.read_text())
+    return read_tree(path)
 
 
 def _expected_attempts(outcomes: list[str], n_calls: int) -> list[list[str]]:

@@ -8,7 +8,6 @@ made after it (no model call is ever paid twice).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections import Counter
@@ -21,13 +20,11 @@ from abmcts.arc.prompts import PromptTemplates, prompt_hash, render_initial, ren
 from abmcts.arc.reward import reward as compute_reward
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
-from abmcts.experiment.treefile import check_tree_nodes
-from abmcts.io import atomic_write_text, dumps_json, read_json
+from abmcts.experiment.treefile import TREE_FORMAT, TreeEncoder, read_tree_nodes
+from abmcts.io import atomic_write_text, read_json
 from abmcts.search import make_algorithm
 
-TREE_FORMAT = 1
 PHASES = ("search", "prompt", "llm", "sandbox", "checkpoint")
-_NODES_SLOT = "\x00nodes\x00"  # stands in for the node list while the header is serialised
 
 
 @dataclass(frozen=True)
@@ -141,8 +138,8 @@ class TaskSearch:
     """The search over one task; `run()` drives it to the budget, checkpointing as it goes.
 
     Per-task work is done once: the initial prompt is rendered once, a refinement prompt once per
-    parent, the input grids are built once, and each node is serialised to JSON once (a checkpoint
-    joins the stored fragments instead of re-encoding the whole tree). `timings` holds the seconds
+    parent, the input grids are built once, and each node is encoded to JSON once (a checkpoint
+    joins the stored fragments instead of re-encoding the whole tree; see `treefile.TreeEncoder`). `timings` holds the seconds
     spent per phase (`PHASES`) for benchmarks; it is never written to the tree file.
     """
 
@@ -172,11 +169,12 @@ class TaskSearch:
         self.tree = self.algo.init_tree()
         self.timings: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         self._request_counts: Counter[tuple[str, str]] = Counter()
-        self._node_json: list[str] = []
+        self._encoder = TreeEncoder()
         self._prompts: dict[int | None, tuple[list[dict[str, str]], str]] = {}
         self._grids = program_inputs(task)
 
     def header(self, complete: bool) -> dict[str, Any]:
+        """The tree as a dict, nodes with their grids (the in-memory form `treefile.read_tree_nodes` gives)."""
         return {
             "format": TREE_FORMAT,
             "task_id": self.task.task_id,
@@ -201,7 +199,7 @@ class TaskSearch:
                 f"{where}: written with budget={data.get('budget')} algorithm={data.get('algorithm')}, "
                 f"now budget={self.settings.budget} algorithm={self.settings.algorithm}; use a new run name"
             )
-        nodes = check_tree_nodes(data, where)
+        nodes = read_tree_nodes(data, where)
         try:
             self.tree = self.algo.load_tree(data["search_state"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -209,18 +207,18 @@ class TaskSearch:
         if len(self.tree) != len(nodes):
             raise InputError(f"{where}: corrupted ({len(nodes)} nodes, search_state has {len(self.tree)})")
         self.nodes = nodes
-        self._node_json = [dumps_json(node) for node in self.nodes]
+        self._encoder = TreeEncoder()
+        for node in self.nodes:
+            self._encoder.add(node)
         for node in self.nodes:
             self._request_counts[(node["model"], node["prompt_hash"])] += 1
         return bool(data.get("complete"))
 
     def write(self, complete: bool) -> None:
-        """Write the tree file atomically; bytes equal `dumps_json(self.header(complete))`."""
+        """Write the tree file (format `TREE_FORMAT`) atomically."""
         start = time.perf_counter()
-        header = self.header(complete)
-        header["nodes"] = _NODES_SLOT
-        head, tail = dumps_json(header).split(json.dumps(_NODES_SLOT), 1)
-        atomic_write_text(self.tree_path, f"{head}[{','.join(self._node_json)}]{tail}")
+        header = {k: v for k, v in self.header(complete).items() if k != "nodes"}
+        atomic_write_text(self.tree_path, self._encoder.dumps(header))
         self.timings["checkpoint"] += time.perf_counter() - start
 
     def _prompt(self, parent: dict | None) -> tuple[list[dict[str, str]], str]:
@@ -260,7 +258,7 @@ class TaskSearch:
             ):
                 node = self._make_node(trial.action, parent, phash, index, completion)
                 self.nodes.append(node)
-                self._node_json.append(dumps_json(node))
+                self._encoder.add(node)
                 t3 = clock()
                 self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))
                 timings["search"] += clock() - t3

@@ -14,7 +14,7 @@ from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import run_tasks
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.treefile import check_tree_nodes
+from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import atomic_write_json, read_json
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,8 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
             raise InputError(f"tree file {paths.tree(tid)}: search did not finish; rerun the search stage")
         if tree.get("task_id") != tid:
             raise InputError(f"tree file {paths.tree(tid)}: holds task {tree.get('task_id')!r}, not {tid!r}")
-        check_tree_nodes(tree, f"tree file {paths.tree(tid)}")
+        tree["nodes"] = read_tree_nodes(tree, f"tree file {paths.tree(tid)}")
+        tree.pop("outputs", None)  # now inside the nodes
         trees[tid] = tree
     return trees
 

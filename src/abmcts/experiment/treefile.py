@@ -1,11 +1,25 @@
-"""Shape check of a tree file's nodes: a corrupted or foreign file becomes one clear InputError
-naming the file, node and field, instead of a traceback deep in resume or selection."""
+"""Tree file codec and shape check.
+
+Format 2 keeps files compact: a grid is stored as its rows of digits (``[[0,1],[2,3]]`` ->
+``["01","23"]``) and each distinct set of program outputs once per file, in ``outputs``, which nodes
+name by index (weak programs often agree, e.g. on the unchanged input). In memory, and in format 1
+files (still read), a node holds its grids directly as ``train_outputs`` / ``test_outputs``.
+A corrupted or foreign file becomes one clear InputError naming the file, node and field, instead
+of a traceback deep in resume or selection.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from abmcts.errors import InputError
+from abmcts.io import dumps_json
+
+TREE_FORMAT = 2
+READABLE_FORMATS = (1, 2)
+OUTPUT_FIELDS = ("train_outputs", "test_outputs")
+_DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
+_DIGIT_CHARS = bytes.maketrans(bytes(range(10)), b"0123456789")
 
 _NUMBER = (int, float)
 # Every field of runner.NodeRecord and the JSON types it may hold.
@@ -49,3 +63,99 @@ def check_tree_nodes(data: dict[str, Any], where: str) -> list[dict[str, Any]]:
         if not 0.0 <= node["reward"] <= 1.0:
             raise InputError(f"{where}: node {i} field 'reward' has a bad value {node['reward']!r}")
     return nodes
+
+
+def encode_grid(grid: list[list[int]] | None) -> list[str] | None:
+    """A grid as its rows of digits (program outputs are checked ARC grids: ints 0..9)."""
+    if grid is None:
+        return None
+    rows = [bytes(row).translate(_DIGIT_CHARS) for row in grid]
+    if not all(r.isdigit() for r in rows):
+        raise ValueError(f"not an ARC grid (cells must be ints 0..9): {grid!r:.60}")
+    return [r.decode() for r in rows]
+
+
+def decode_grid(rows: Any, where: str) -> list[list[int]] | None:
+    if rows is None:
+        return None
+    if (
+        not isinstance(rows, list)
+        or not rows
+        or not all(isinstance(r, str) and r and r.isdigit() and r.isascii() for r in rows)
+        or len({len(r) for r in rows}) != 1
+    ):
+        raise InputError(f"{where}: bad grid {rows!r:.60} (want equal-length rows of digits)")
+    return [list(row.encode().translate(_DIGIT_VALUES)) for row in rows]  # ~10x faster than int() per cell
+
+
+class TreeEncoder:
+    """Encodes one tree's nodes for a format 2 file, one JSON fragment per node (encoded once),
+    collecting the distinct output sets as it goes."""
+
+    def __init__(self) -> None:
+        self.node_json: list[str] = []
+        self.outputs_json: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, node: dict[str, Any]) -> None:
+        outputs = dumps_json(
+            {k[: -len("_outputs")]: [encode_grid(g) for g in node[k]] for k in OUTPUT_FIELDS}
+        )
+        index = self._index.get(outputs)
+        if index is None:
+            index = self._index[outputs] = len(self.outputs_json)
+            self.outputs_json.append(outputs)
+        slim = {k: v for k, v in node.items() if k not in OUTPUT_FIELDS}
+        slim["outputs"] = index
+        self.node_json.append(dumps_json(slim))
+
+    def dumps(self, header: dict[str, Any]) -> str:
+        """The file text: ``header`` (without nodes/outputs) plus the encoded nodes and outputs.
+        Equal to ``dumps_json`` of the whole format 2 document."""
+        slots = {"nodes": self.node_json, "outputs": self.outputs_json}
+        doc = {**header, "format": TREE_FORMAT, **{k: f"\x00{k}\x00" for k in slots}}
+        text = dumps_json(doc)
+        for key, fragments in slots.items():
+            text = text.replace(dumps_json(f"\x00{key}\x00"), f"[{','.join(fragments)}]", 1)
+        return text
+
+
+def read_tree_nodes(data: Any, where: str) -> list[dict[str, Any]]:
+    """The checked nodes of a tree file (format 1 or 2), with their grids as lists of rows."""
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: a tree file must be a JSON object, got {type(data).__name__}")
+    fmt = data.get("format")
+    if fmt not in READABLE_FORMATS:
+        raise InputError(
+            f"{where}: unknown tree format {fmt!r} (this version reads {list(READABLE_FORMATS)})"
+        )
+    if fmt == 1:
+        return check_tree_nodes(data, where)
+    table, nodes = data.get("outputs"), data.get("nodes")
+    if not isinstance(table, list):
+        raise InputError(f"{where}: 'outputs' must be a list, got {type(table).__name__}")
+    if not isinstance(nodes, list):
+        raise InputError(f"{where}: 'nodes' must be a list, got {type(nodes).__name__}")
+    decoded = [_decode_outputs(entry, f"{where}: outputs[{i}]") for i, entry in enumerate(table)]
+    full = []
+    for i, node in enumerate(nodes):
+        if not isinstance(node, dict):
+            raise InputError(f"{where}: node {i} must be an object, got {type(node).__name__}")
+        index = node.get("outputs")
+        if type(index) is not int or not 0 <= index < len(decoded):
+            raise InputError(f"{where}: node {i} field 'outputs' has a bad value {index!r:.60}")
+        rest = {k: v for k, v in node.items() if k != "outputs"}
+        full.append({**rest, **decoded[index]})
+    return check_tree_nodes({"nodes": full}, where)
+
+
+def _decode_outputs(entry: Any, where: str) -> dict[str, list]:
+    if not isinstance(entry, dict) or set(entry) != {"train", "test"}:
+        raise InputError(f"{where}: must be an object with keys 'train' and 'test'")
+    out = {}
+    for key in ("train", "test"):
+        grids = entry[key]
+        if not isinstance(grids, list):
+            raise InputError(f"{where}: {key!r} must be a list, got {type(grids).__name__}")
+        out[f"{key}_outputs"] = [decode_grid(g, f"{where} {key}[{j}]") for j, g in enumerate(grids)]
+    return out

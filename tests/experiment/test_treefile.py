@@ -1,0 +1,104 @@
+"""Tree file format 2: grids as digit rows, each distinct output set stored once; format 1 still read."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_runner_io import search
+
+from abmcts.errors import InputError
+from abmcts.experiment.treefile import TreeEncoder, decode_grid, encode_grid, read_tree_nodes
+
+
+def full_node(i: int, train: list, test: list) -> dict:
+    return {
+        "id": i,
+        "parent": None if i == 0 else i - 1,
+        "model": "m",
+        "prompt_hash": "h",
+        "sample_index": 0,
+        "code": "def transform(g):\n    return g\n",
+        "reward": 0.5,
+        "train_correct": [True, False],
+        "train_outputs": train,
+        "test_outputs": test,
+        "prompt_tokens": 1,
+        "completion_tokens": 2,
+        "cost": 0.0,
+        "latency_s": 0.0,
+        "error": None,
+        "exec_errors": None,
+    }
+
+
+NODES = [
+    full_node(0, [[[1, 0], [0, 9]], None], [[[7]]]),
+    full_node(1, [[[3, 3, 3]], [[0]]], [None]),
+    full_node(2, [[[1, 0], [0, 9]], None], [[[7]]]),  # the same outputs as node 0
+]
+
+
+def encoded(nodes: list[dict]) -> dict:
+    encoder = TreeEncoder()
+    for n in nodes:
+        encoder.add(n)
+    return json.loads(encoder.dumps({"task_id": "t", "complete": True}))
+
+
+def test_grids_round_trip_as_digit_rows():
+    assert encode_grid([[1, 0], [0, 9]]) == ["10", "09"]
+    assert encode_grid(None) is None
+    assert decode_grid(["10", "09"], "x") == [[1, 0], [0, 9]]
+    with pytest.raises(ValueError, match="cells must be ints 0..9"):
+        encode_grid([[1, 10]])
+
+
+def test_nodes_round_trip_and_equal_outputs_are_stored_once():
+    doc = encoded(NODES)
+    assert doc["format"] == 2
+    assert len(doc["outputs"]) == 2
+    assert [n["outputs"] for n in doc["nodes"]] == [0, 1, 0]
+    assert doc["outputs"][0] == {"train": [["10", "09"], None], "test": [["7"]]}
+    assert read_tree_nodes(doc, "f") == NODES
+
+
+def test_format_1_files_are_still_read():
+    assert read_tree_nodes({"format": 1, "nodes": NODES}, "f") == NODES
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d.update(format=3), "unknown tree format 3"),
+        (lambda d: d.update(outputs={}), "'outputs' must be a list"),
+        (lambda d: d["nodes"][1].update(outputs=2), "node 1 field 'outputs' has a bad value 2"),
+        (lambda d: d["nodes"][1].update(outputs=True), "node 1 field 'outputs' has a bad value True"),
+        (lambda d: d["outputs"][1].pop("test"), "outputs[1]: must be an object with keys"),
+        (lambda d: d["outputs"][0].update(test=[["1", "22"]]), "outputs[0] test[0]: bad grid"),
+        (lambda d: d["outputs"][0].update(test=[["1a"]]), "outputs[0] test[0]: bad grid"),
+        (lambda d: d["outputs"][0].update(test=[[]]), "outputs[0] test[0]: bad grid"),
+        (lambda d: d["outputs"][0].update(test=[["²"]]), "outputs[0] test[0]: bad grid"),
+        (lambda d: d["nodes"][2].pop("reward"), "node 2 has no field 'reward'"),
+    ],
+)
+def test_a_corrupted_file_names_the_file_and_the_place(edit, message):
+    doc = encoded(NODES)
+    edit(doc)
+    with pytest.raises(InputError, match="^tree.json: ") as err:
+        read_tree_nodes(doc, "tree.json")
+    assert message in str(err.value)
+
+
+def test_a_format_1_checkpoint_resumes_and_is_rewritten_as_format_2(tmp_path):
+    search(tmp_path).run()
+    path = tmp_path / "t1.json"
+    v2 = path.read_bytes()
+    doc = json.loads(v2)
+    nodes = read_tree_nodes(doc, str(path))
+    del doc["outputs"]
+    path.write_text(json.dumps({**doc, "format": 1, "nodes": nodes}))
+    resumed = search(tmp_path)
+    assert resumed.resume() is True and resumed.nodes == nodes
+    resumed.write(complete=True)
+    assert path.read_bytes() == v2
