@@ -31,6 +31,36 @@ def read_tree(path: Path) -> dict:
     return tree
 
 
+def smoke_config(tmp: Path, run_root: str, *overrides: str):
+    """A validated smoke config (AB-MCTS-M, 3 tasks x 8 calls) whose data, run and cache live under `tmp`."""
+    from hydra import compose, initialize_config_dir
+
+    from abmcts.experiment.validate import validate_config
+
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        cfg = compose(
+            config_name="config",
+            overrides=[
+                "experiment=smoke",
+                "search=ab_mcts_m",
+                "data.limit=3",
+                "search.budget=8",
+                f"data_dir={tmp / 'data'}",
+                f"run.root={tmp / run_root}",
+                f"cache.path={tmp / run_root / 'cache' / 'responses.sqlite'}",
+                *overrides,
+            ],
+        )
+    return validate_config(cfg)
+
+
+def tree_bytes(cfg) -> dict[str, bytes]:
+    """The run's tree files, by name."""
+    from abmcts.experiment.paths import RunPaths
+
+    return {p.name: p.read_bytes() for p in sorted(RunPaths.of(cfg).trees.glob("*.json"))}
+
+
 def run_pipeline(cwd: Path, script: str, *overrides: str, env: dict | None = None, timeout: float = 600):
     """Run a pipeline entry point as a user would; returns the CompletedProcess."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}

@@ -5,40 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
 from abmcts.experiment import stages
-from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.validate import validate_config
+
+from project_helpers import smoke_config, tree_bytes
 
 CONF = str(Path(__file__).resolve().parents[2] / "conf")
 distributed = pytest.importorskip("distributed")  # an optional extra; the config group needs it
 
 
-def config(tmp: Path, run_root: str, *overrides: str):
-    with initialize_config_dir(config_dir=CONF, version_base="1.3"):
-        cfg = compose(
-            config_name="config",
-            overrides=[
-                "experiment=smoke",
-                "search=ab_mcts_m",
-                "data.limit=3",
-                "search.budget=8",
-                f"data_dir={tmp / 'data'}",
-                f"run.root={tmp / run_root}",
-                f"cache.path={tmp / run_root / 'cache' / 'responses.sqlite'}",
-                *overrides,
-            ],
-        )
-    return validate_config(cfg)
-
-
-def tree_bytes(cfg) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(RunPaths.of(cfg).trees.glob("*.json"))}
-
-
 def test_dask_cluster_search_writes_byte_identical_trees(tmp_path):
-    local = config(tmp_path, "local", "executor=sequential")
+    local = smoke_config(tmp_path, "local", "executor=sequential")
     stages.fetch_stage(local)
     stages.search_stage(local, progress=False)
 
@@ -46,7 +23,9 @@ def test_dask_cluster_search_writes_byte_identical_trees(tmp_path):
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
     try:
-        remote = config(tmp_path, "dask", "executor=dask", f"executor.address={cluster.scheduler_address}")
+        remote = smoke_config(
+            tmp_path, "dask", "executor=dask", f"executor.address={cluster.scheduler_address}"
+        )
         summary = stages.search_stage(remote, progress=False)
         with distributed.Client(cluster) as client:  # a lambda is pickled by value, so workers can run it
             ran_on = client.run(lambda: "abmcts.experiment.runner" in __import__("sys").modules)

@@ -61,9 +61,9 @@ class TrackingConfig:
 
 @dataclass
 class ExecutorConfig:
-    backend: str = "loky"  # joblib backend: loky | threading | sequential | dask
+    backend: str = "loky"  # joblib backend: loky | threading | sequential | dask | ray
     n_jobs: int = 2
-    address: str | None = None  # dask scheduler address; None starts a LocalCluster
+    address: str | None = None  # dask scheduler / ray address; None starts a local cluster
     sandbox_workers: int = 1
     timeout_s: float = 2.0
     memory_mb: int = 1024
@@ -109,5 +109,5 @@ CHOICES = {
     "data.split": ("training", "evaluation"),
     "search.reward": ("exact", "partial"),
     "cache.mode": ("readwrite", "replay", "off"),
-    "executor.backend": ("loky", "threading", "sequential", "dask"),
+    "executor.backend": ("loky", "threading", "sequential", "dask", "ray"),
 }

@@ -1,4 +1,4 @@
-"""Run many tasks' searches with joblib: local processes by default, a Dask cluster by config.
+"""Run many tasks' searches with joblib: local processes by default, a Dask or Ray cluster by config.
 
 Each worker process builds its model client and sandbox pool once and reuses them for every task
 it is given; a task's result is its tree file on disk, so workers return only a small summary.
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +17,13 @@ from typing import Any
 
 from abmcts.arc.prompts import PromptTemplates
 from abmcts.arc.task import Task
+from abmcts.errors import ConfigError
 from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.runner import SearchSettings, TaskSearch
 
 _WORKER_STATE: dict[str, Any] = {}
+RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI containers may have a small /dev/shm
 
 
 def build_client(cfg: RootConfig) -> Any:
@@ -112,7 +116,11 @@ def _exec_stats(executor: Any) -> dict[str, int]:
 
 @contextlib.contextmanager
 def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
-    """joblib settings for the configured backend; `dask` connects to (or starts) a cluster."""
+    """joblib settings for the configured backend; `dask` and `ray` connect to (or start) a cluster."""
+    if cfg.backend == "ray":
+        with _ray_backend(cfg) as backend:
+            yield backend
+        return
     if cfg.backend != "dask":
         backend = {"sequential": "sequential", "threading": "threading"}.get(cfg.backend, "loky")
         yield {"backend": backend, "n_jobs": 1 if backend == "sequential" else cfg.n_jobs}
@@ -133,6 +141,35 @@ def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
             cluster.close()
 
 
+@contextlib.contextmanager
+def _ray_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
+    """Connect to the Ray cluster at `cfg.address`, or start a quiet local one of n_jobs CPUs."""
+    if not cfg.address:  # Ray's single-machine mode: every process on 127.0.0.1 (read when Ray is imported)
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    try:
+        import ray
+        from ray.util.joblib import register_ray
+    except ImportError:
+        raise ConfigError("config executor=ray: Ray is not installed; pip install 'abmcts[ray]'") from None
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reports sent from our runs
+    quiet = {"logging_level": logging.ERROR, "log_to_driver": False}  # worker logs: /tmp/ray/session_latest
+    if cfg.address:
+        ray.init(address=cfg.address, **quiet)
+    else:
+        ray.init(
+            address="local",  # a new instance, even if RAY_ADDRESS or a `ray start` cluster is around
+            num_cpus=cfg.n_jobs if cfg.n_jobs > 0 else os.cpu_count(),
+            include_dashboard=False,
+            object_store_memory=RAY_OBJECT_STORE_BYTES,
+            **quiet,
+        )
+    register_ray()
+    try:
+        yield {"backend": "ray", "n_jobs": -1}  # one task per CPU of the cluster
+    finally:
+        ray.shutdown()  # stops the local instance; with an address, only disconnects
+
+
 def run_tasks(cfg: RootConfig, tasks: list[Task], paths: RunPaths, progress: bool = True) -> list[dict]:
     """Search all tasks; results come back as they finish so the progress bar moves."""
     from joblib import Parallel, delayed, parallel_config
@@ -147,7 +184,9 @@ def run_tasks(cfg: RootConfig, tasks: list[Task], paths: RunPaths, progress: boo
     jobs = [delayed(search_one)(cfg, task, str(paths.tree(task.task_id))) for task in tasks]
     try:
         with joblib_backend(cfg.executor) as backend, parallel_config(**backend):
-            results = Parallel(return_as="generator_unordered")(jobs)
+            # joblib's ray backend is a multiprocessing pool: lists only, so its bar moves at the end
+            return_as = "list" if cfg.executor.backend == "ray" else "generator_unordered"
+            results = Parallel(return_as=return_as)(jobs)
             collected = list(
                 tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress)
             )
