@@ -1,7 +1,8 @@
 """Search step overhead vs tree size for every algorithm (1 and 3 actions).
 
-Targets on 2 cores: AB-MCTS-A < 1 ms/step and AB-MCTS-M < 10 ms/step at 250 nodes; for the full-run
-target (AB-MCTS-M under 5 % of a cached replay) AB-MCTS-M needs ~0.1-0.2 ms/step at 250 nodes.
+Targets on 2 cores: AB-MCTS-A < 1 ms/step and AB-MCTS-M < 10 ms/step at 250 nodes. For scale: a
+cached full replay (bench/full_run.py) spends ~0.5 ms of worker time per call outside the search, so
+under 5 % of it would take ~25 us/step; a cold offline run spends ~8 ms per call outside the search.
 ``--rewards arc`` uses an ARC-AGI-2-like reward profile (mostly 0), ``--only`` times chosen variants.
 Optionally times TreeQuest's ABMCTSA side by side: pass ``--treequest-python /tmp/tqvenv/bin/python``
 (a separate venv with ``treequest`` installed; it is not a project dependency).

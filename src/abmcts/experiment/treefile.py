@@ -121,7 +121,10 @@ class TreeEncoder:
 
 
 def read_tree_nodes(data: Any, where: str) -> list[dict[str, Any]]:
-    """The checked nodes of a tree file (format 1 or 2), with their grids as lists of rows."""
+    """The checked nodes of a tree file (format 1 or 2), with their grids as lists of rows.
+
+    Nodes with equal outputs share the same grid lists: treat them as read-only.
+    """
     if not isinstance(data, dict):
         raise InputError(f"{where}: a tree file must be a JSON object, got {type(data).__name__}")
     fmt = data.get("format")
