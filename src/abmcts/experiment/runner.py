@@ -20,7 +20,7 @@ from abmcts.arc.prompts import PromptTemplates, prompt_hash, render_initial, ren
 from abmcts.arc.reward import reward as compute_reward
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
-from abmcts.experiment.treefile import TREE_FORMAT, TreeEncoder, read_tree_nodes
+from abmcts.experiment.treefile import TreeEncoder, read_tree_nodes
 from abmcts.io import atomic_write_text, read_json
 from abmcts.search import make_algorithm
 
@@ -139,8 +139,9 @@ class TaskSearch:
 
     Per-task work is done once: the initial prompt is rendered once, a refinement prompt once per
     parent, the input grids are built once, and each node is encoded to JSON once (a checkpoint
-    joins the stored fragments instead of re-encoding the whole tree; see `treefile.TreeEncoder`). `timings` holds the seconds
-    spent per phase (`PHASES`) for benchmarks; it is never written to the tree file.
+    joins the stored fragments instead of re-encoding the whole tree; see `treefile.TreeEncoder`).
+    `timings` holds the seconds spent per phase (`PHASES`) for benchmarks; it is never written to
+    the tree file.
     """
 
     def __init__(
@@ -174,9 +175,8 @@ class TaskSearch:
         self._grids = program_inputs(task)
 
     def header(self, complete: bool) -> dict[str, Any]:
-        """The tree as a dict, nodes with their grids (the in-memory form `treefile.read_tree_nodes` gives)."""
+        """The tree as a dict, nodes with their grids (the form `treefile.read_tree_nodes` returns)."""
         return {
-            "format": TREE_FORMAT,
             "task_id": self.task.task_id,
             "complete": complete,
             "budget": self.settings.budget,
@@ -210,12 +210,11 @@ class TaskSearch:
         self._encoder = TreeEncoder()
         for node in self.nodes:
             self._encoder.add(node)
-        for node in self.nodes:
             self._request_counts[(node["model"], node["prompt_hash"])] += 1
         return bool(data.get("complete"))
 
     def write(self, complete: bool) -> None:
-        """Write the tree file (format `TREE_FORMAT`) atomically."""
+        """Write the tree file (`treefile.TREE_FORMAT`) atomically."""
         start = time.perf_counter()
         header = {k: v for k, v in self.header(complete).items() if k != "nodes"}
         atomic_write_text(self.tree_path, self._encoder.dumps(header))
