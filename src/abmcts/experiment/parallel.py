@@ -131,7 +131,12 @@ def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
     if cfg.address:
         client = Client(cfg.address)
     else:
-        cluster = LocalCluster(n_workers=max(cfg.n_jobs, 1), threads_per_worker=1, processes=True)
+        cluster = LocalCluster(
+            n_workers=cfg.n_jobs if cfg.n_jobs > 0 else os.cpu_count(),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,  # a throwaway cluster: no dashboard
+        )
         client = Client(cluster)
     try:
         yield {"backend": "dask", "n_jobs": -1}
