@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from abmcts.experiment import stages
 
 from project_helpers import smoke_config, tree_bytes
 
-CONF = str(Path(__file__).resolve().parents[2] / "conf")
 distributed = pytest.importorskip("distributed")  # an optional extra; the config group needs it
 
 

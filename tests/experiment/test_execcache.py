@@ -79,15 +79,20 @@ def test_code_grids_and_limits_are_all_part_of_the_key(tmp_path):
     assert len(sqlite3.connect(path).execute("SELECT key FROM executions").fetchall()) == 4
 
 
-def test_a_corrupted_row_is_a_miss_and_gets_overwritten(tmp_path):
+@pytest.mark.parametrize(
+    "stored",
+    ["{broken", "[[[[10]],null,null],[[[1,2],[3]],null,null]]"],  # not JSON; outputs that are not grids
+    ids=["not-json", "not-grids"],
+)
+def test_a_corrupted_row_is_a_miss_and_gets_overwritten(tmp_path, stored):
     path = tmp_path / "executions.sqlite"
     inner = CountingExecutor()
     cache = CachedExecutor(inner, path, LIMITS)
     cache.run(FLIP, GRIDS)
     conn = sqlite3.connect(path)
-    conn.execute("UPDATE executions SET results = '{broken'")
+    conn.execute("UPDATE executions SET results = ?", (stored,))
     conn.commit()
-    assert cache.run(FLIP, GRIDS)[0].output == [[2]]  # executed again
+    assert [r.output for r in cache.run(FLIP, GRIDS)] == [[[2]], [[2]]]  # executed again
     assert cache.run(FLIP, GRIDS)[0].output == [[2]]  # and the repaired row is a hit
     assert inner.calls == 2
 

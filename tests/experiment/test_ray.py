@@ -57,9 +57,10 @@ def cmdline(pid: int) -> str:
 
 @pytest.fixture(scope="module")
 def local_trees(tmp_path_factory):
-    # Ray's single-machine mode, every process on 127.0.0.1 (tests use loopback only), hence no
-    # token auth; Ray reads these at import, so they stay set for the session (only these tests use Ray)
-    os.environ.update(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER="0", RAY_AUTH_MODE="disabled")
+    # Ray's single-machine mode, every process on 127.0.0.1 (tests use loopback only). The stage sets
+    # it too, but Ray reads it once, at import, which importorskip does first; it stays set for the
+    # session (only these tests use Ray)
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     pytest.importorskip("ray")  # an optional extra; the config group needs it
     tmp = tmp_path_factory.mktemp("ray")
     local = smoke_config(tmp, "local", "executor=sequential")

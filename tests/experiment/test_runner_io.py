@@ -6,57 +6,13 @@ import json
 
 import pytest
 
-from abmcts.arc.prompts import PromptTemplates, prompt_hash
-from abmcts.arc.sandbox import ExecResult
-from abmcts.arc.task import Pair, Task
+from abmcts.arc.prompts import prompt_hash
 from abmcts.experiment import runner
-from abmcts.experiment.runner import SearchSettings, TaskSearch
 from abmcts.experiment.treefile import TREE_FORMAT
 from abmcts.io import dumps_json, read_json
-from abmcts.llm.spec import Completion
 
 from project_helpers import read_tree
-
-TASK = Task("t1", (Pair([[1, 2]], [[2, 1]]), Pair([[3, 4]], [[4, 3]])), ([[5, 6]],))
-TEMPLATES = PromptTemplates(
-    initial="{examples}\n{test_inputs}",
-    refinement="{examples}\n{test_inputs}\n{parent_code}\n{feedback}\n{parent_test_outputs}",
-)
-
-
-class FakeClient:
-    """Answers with a program that depends only on the request (like a cached model), so nodes differ."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def complete_many(self, requests):
-        out = []
-        for model, messages, index in requests:
-            self.calls += 1
-            tag = f"{model} {index} {len(messages[0]['content'])}"
-            code = f"def transform(g):\n    return [row[::-1] for row in g]  # {tag}\n"
-            out.append(Completion(f"```python\n{code}```", 10, 5, 0.0, 0.0))
-        return out
-
-
-class FlipExecutor:
-    timeout_s = 2.0
-
-    def run(self, code, grids, timeout_s=None):
-        return [ExecResult([row[::-1] for row in g], None, None) for g in grids]
-
-
-def search(tmp_path, **settings) -> TaskSearch:
-    return TaskSearch(
-        TASK,
-        SearchSettings(algorithm="ab_mcts_m", budget=12, **settings),
-        FakeClient(),
-        ["m1", "m2"],
-        FlipExecutor(),
-        TEMPLATES,
-        tmp_path / "t1.json",
-    )
+from runner_helpers import TASK, TEMPLATES, search
 
 
 def test_tree_file_is_canonical_compact_json_of_the_record(tmp_path):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_runner_io import search
 
 from abmcts.errors import InputError
 from abmcts.experiment.treefile import TreeEncoder, decode_grid, encode_grid, read_tree_nodes
+
+from runner_helpers import VariedExecutor, search
 
 
 def full_node(i: int, train: list, test: list) -> dict:
@@ -50,8 +51,9 @@ def test_grids_round_trip_as_digit_rows():
     assert encode_grid([[1, 0], [0, 9]]) == ["10", "09"]
     assert encode_grid(None) is None
     assert decode_grid(["10", "09"], "x") == [[1, 0], [0, 9]]
-    with pytest.raises(ValueError, match="cells must be ints 0..9"):
-        encode_grid([[1, 10]])
+    for bad in ([[1, 10]], [[1, 2], [3]], [], [[]], [[0] * 31], [[1.0]], [[-1]], ["01"], [3, 3]):
+        with pytest.raises(ValueError, match="^not an ARC grid"):
+            encode_grid(bad)
 
 
 def test_nodes_round_trip_and_equal_outputs_are_stored_once():
@@ -63,8 +65,21 @@ def test_nodes_round_trip_and_equal_outputs_are_stored_once():
     assert read_tree_nodes(doc, "f") == NODES
 
 
+def test_field_values_that_look_like_the_encoders_placeholders_round_trip():
+    nodes = [dict(NODES[0], code=f"\x00{key}\x00") for key in ("nodes", "outputs")]
+    nodes[1]["id"], nodes[1]["parent"] = 1, 0
+    assert read_tree_nodes(encoded(nodes), "f") == nodes
+
+
 def test_format_1_files_are_still_read():
     assert read_tree_nodes({"format": 1, "nodes": NODES}, "f") == NODES
+
+
+@pytest.mark.parametrize("bad", [[[1, 10]], [[1, 2], [3]], [], "01", 5])
+def test_a_bad_grid_in_a_format_1_file_is_an_input_error(bad):
+    nodes = [*NODES[:2], full_node(2, [None, bad], [None])]
+    with pytest.raises(InputError, match=r"^f: node 2 train_outputs\[1\]: bad grid"):
+        read_tree_nodes({"format": 1, "nodes": nodes}, "f")
 
 
 @pytest.mark.parametrize(
@@ -91,14 +106,15 @@ def test_a_corrupted_file_names_the_file_and_the_place(edit, message):
 
 
 def test_a_format_1_checkpoint_resumes_and_is_rewritten_as_format_2(tmp_path):
-    search(tmp_path).run()
+    search(tmp_path, VariedExecutor()).run()
     path = tmp_path / "t1.json"
     v2 = path.read_bytes()
     doc = json.loads(v2)
     nodes = read_tree_nodes(doc, str(path))
+    assert len(doc["outputs"]) == 3 and any(n["test_outputs"] == [None] for n in nodes)
     del doc["outputs"]
     path.write_text(json.dumps({**doc, "format": 1, "nodes": nodes}))
-    resumed = search(tmp_path)
+    resumed = search(tmp_path, VariedExecutor())
     assert resumed.resume() is True and resumed.nodes == nodes
     resumed.write(complete=True)
     assert path.read_bytes() == v2

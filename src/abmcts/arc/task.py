@@ -58,6 +58,24 @@ def grid_problem(grid: Any) -> str | None:
     return None
 
 
+_TO_DIGITS = bytes.maketrans(bytes(range(10)), b"0123456789")
+
+
+def digit_rows(grid: Any) -> list[bytes] | None:
+    """The rows of an ARC grid as ASCII digits, or None if it is not one: `grid_problem`'s checks at C
+    speed (no Python step per cell), except that bools pass as 0/1. For bulk paths (tree files, caches)."""
+    if type(grid) is not list or not 0 < len(grid) <= MAX_SIDE or any(type(r) is not list for r in grid):
+        return None
+    try:
+        rows = [bytes(r).translate(_TO_DIGITS) for r in grid]  # TypeError / ValueError: not ints 0..255
+    except (TypeError, ValueError):
+        return None
+    width = len(rows[0])
+    if not 0 < width <= MAX_SIDE or any(len(r) != width or not r.isdigit() for r in rows):
+        return None
+    return rows
+
+
 def validate_grid(grid: Any, where: str) -> Grid:
     problem = grid_problem(grid)
     if problem:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.arc.sandbox import ExecResult
+from abmcts.arc.task import digit_rows
 from abmcts.errors import InputError
 from abmcts.sqlite_store import connect_wal
 
@@ -141,5 +142,7 @@ def _decode(blob: str, n: int) -> list[ExecResult] | None:
         or len(rows) != n
         or not all(isinstance(r, list) and len(r) == 3 for r in rows)
     ):
+        return None
+    if any(output is not None and digit_rows(output) is None for output, _, _ in rows):
         return None
     return [ExecResult(output, error, kind) for output, error, kind in rows]

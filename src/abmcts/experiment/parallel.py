@@ -114,6 +114,11 @@ def _exec_stats(executor: Any) -> dict[str, int]:
     return stats.as_dict() if stats is not None else {}
 
 
+def local_workers(n_jobs: int) -> int:
+    """Workers of a throwaway local cluster, read as joblib reads n_jobs (-1 = all CPUs, -2 = all but one)."""
+    return n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+
+
 @contextlib.contextmanager
 def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
     """joblib settings for the configured backend; `dask` and `ray` connect to (or start) a cluster."""
@@ -132,7 +137,7 @@ def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
         client = Client(cfg.address)
     else:
         cluster = LocalCluster(
-            n_workers=cfg.n_jobs if cfg.n_jobs > 0 else os.cpu_count(),
+            n_workers=local_workers(cfg.n_jobs),
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,  # a throwaway cluster: no dashboard
@@ -149,8 +154,11 @@ def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
 @contextlib.contextmanager
 def _ray_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
     """Connect to the Ray cluster at `cfg.address`, or start a quiet local one of n_jobs CPUs."""
-    if not cfg.address:  # Ray's single-machine mode: every process on 127.0.0.1 (read when Ray is imported)
+    if not cfg.address:
+        # Ray's single-machine mode: every process on 127.0.0.1 (read when Ray is first imported), so
+        # like Dask's LocalCluster it needs no token (Ray would otherwise write ~/.ray/auth_token)
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+        os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     try:
         import ray
         from ray.util.joblib import register_ray
@@ -163,7 +171,7 @@ def _ray_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
     else:
         ray.init(
             address="local",  # a new instance, even if RAY_ADDRESS or a `ray start` cluster is around
-            num_cpus=cfg.n_jobs if cfg.n_jobs > 0 else os.cpu_count(),
+            num_cpus=local_workers(cfg.n_jobs),
             include_dashboard=False,
             object_store_memory=RAY_OBJECT_STORE_BYTES,
             **quiet,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from abmcts.arc.task import digit_rows, grid_problem
 from abmcts.errors import InputError
 from abmcts.io import dumps_json
 
@@ -19,7 +20,6 @@ TREE_FORMAT = 2
 READABLE_FORMATS = (1, 2)
 OUTPUT_FIELDS = ("train_outputs", "test_outputs")
 _DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
-_DIGIT_CHARS = bytes.maketrans(bytes(range(10)), b"0123456789")
 
 _NUMBER = (int, float)
 # Every field of runner.NodeRecord and the JSON types it may hold.
@@ -66,12 +66,12 @@ def check_tree_nodes(data: dict[str, Any], where: str) -> list[dict[str, Any]]:
 
 
 def encode_grid(grid: list[list[int]] | None) -> list[str] | None:
-    """A grid as its rows of digits (program outputs are checked ARC grids: ints 0..9)."""
+    """A grid as its rows of digits; ValueError if it is not an ARC grid (outputs are checked before)."""
     if grid is None:
         return None
-    rows = [bytes(row).translate(_DIGIT_CHARS) for row in grid]
-    if not all(r.isdigit() for r in rows):
-        raise ValueError(f"not an ARC grid (cells must be ints 0..9): {grid!r:.60}")
+    rows = digit_rows(grid)
+    if rows is None:
+        raise ValueError(f"not an ARC grid ({grid_problem(grid)}): {grid!r:.60}")
     return [r.decode() for r in rows]
 
 
@@ -112,7 +112,8 @@ class TreeEncoder:
     def dumps(self, header: dict[str, Any]) -> str:
         """The file text: ``header`` (without nodes/outputs) plus the encoded nodes and outputs.
         Equal to ``dumps_json`` of the whole format 2 document."""
-        slots = {"nodes": self.node_json, "outputs": self.outputs_json}
+        # outputs first: its fragments hold only digits, nulls and brackets, never the other placeholder
+        slots = {"outputs": self.outputs_json, "nodes": self.node_json}
         doc = {**header, "format": TREE_FORMAT, **{k: f"\x00{k}\x00" for k in slots}}
         text = dumps_json(doc)
         for key, fragments in slots.items():
@@ -133,7 +134,14 @@ def read_tree_nodes(data: Any, where: str) -> list[dict[str, Any]]:
             f"{where}: unknown tree format {fmt!r} (this version reads {list(READABLE_FORMATS)})"
         )
     if fmt == 1:
-        return check_tree_nodes(data, where)
+        nodes = check_tree_nodes(data, where)
+        for node in nodes:
+            for key in OUTPUT_FIELDS:
+                for j, grid in enumerate(node[key]):
+                    problem = None if grid is None else grid_problem(grid)
+                    if problem:
+                        raise InputError(f"{where}: node {node['id']} {key}[{j}]: bad grid ({problem})")
+        return nodes
     table, nodes = data.get("outputs"), data.get("nodes")
     if not isinstance(table, list):
         raise InputError(f"{where}: 'outputs' must be a list, got {type(table).__name__}")
