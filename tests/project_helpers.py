@@ -22,6 +22,22 @@ def copy_project(dest: Path, with_src: bool = False) -> Path:
     return dest
 
 
+def descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (sandbox zygotes and workers, cluster daemons), from /proc."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited while we looked
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
 def read_tree(path: Path) -> dict:
     """A tree file as the pipeline reads it: nodes with their output grids (any tree format)."""
     from abmcts.experiment.treefile import read_tree_nodes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from abmcts.errors import ConfigError
 from abmcts.experiment import parallel, stages
 from abmcts.experiment.config import ExecutorConfig
 
-from project_helpers import smoke_config, tree_bytes
+from project_helpers import descendants, smoke_config, tree_bytes
 
 # A Ray head of 2 CPUs in its own process (as `ray start --head` would be); EOF on stdin stops it.
 HEAD = """
@@ -27,25 +26,6 @@ print(ray.get_runtime_context().gcs_address, flush=True)
 sys.stdin.read()
 ray.shutdown()
 """
-
-
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-def descendants(pid: int) -> list[int]:
-    """Every live process below `pid` (from /proc)."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):  # exited while we looked
-                parents[int(entry.name)] = parent_of(int(entry.name))
-    below, frontier = [], [pid]
-    while frontier:
-        kids = [p for p, ppid in parents.items() if ppid in frontier]
-        below += kids
-        frontier = kids
-    return below
 
 
 def cmdline(pid: int) -> str:
@@ -87,11 +67,11 @@ def sandboxes_of(tmp: Path) -> list[int]:
 
 def test_local_ray_instance_search_writes_byte_identical_trees(local_trees):
     tmp, expected = local_trees
-    before = set(descendants(os.getpid()))
+    before = descendants(os.getpid())
     remote = smoke_config(tmp, "ray_local", "executor=ray", "executor.address=null")
     summary = stages.search_stage(remote, progress=False)
     check_ray_run(summary, remote, expected)
-    left = {pid: cmdline(pid) for pid in set(descendants(os.getpid())) - before}
+    left = {pid: cmdline(pid) for pid in descendants(os.getpid()) - before}
     # Ray's daemons and workers are gone; joblib's memmapping pool starts a resource tracker that
     # lives as long as this process, as it does for every loky run.
     left = {pid: cmd[:100] for pid, cmd in left.items() if "resource_tracker" not in cmd}

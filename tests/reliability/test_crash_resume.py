@@ -21,6 +21,7 @@ from pathlib import Path
 
 from abmcts.experiment.treefile import read_tree_nodes
 
+from project_helpers import descendants
 from rel_helpers import cache_keys, cache_rows, copy_project, run_cli
 
 TASKS, BUDGET = 2, 30
@@ -35,22 +36,6 @@ OVERRIDES = [
 ]
 RUN = f"runs/arc1_training-ab_mcts_a-offline-b{BUDGET}-s0"
 KILL_SEED = 20250611
-
-
-def _descendants(pid: int) -> set[int]:
-    """Child processes (sandbox zygote and workers), from /proc."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -73,7 +58,7 @@ def _kill_search_when(root: Path, ready: Callable[[], bool], log: Path) -> None:
         assert proc.poll() is None, f"search finished before the kill point: {log.read_text()[-2000:]}"
         assert time.monotonic() < deadline, "kill point never reached"
         time.sleep(0.002)
-    children = _descendants(proc.pid)
+    children = descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     assert proc.wait(timeout=30) == -signal.SIGKILL
     deadline = time.monotonic() + 15
