@@ -64,6 +64,7 @@ def smoke_config(tmp: Path, run_root: str, *overrides: str):
                 f"data_dir={tmp / 'data'}",
                 f"run.root={tmp / run_root}",
                 f"cache.path={tmp / run_root / 'cache' / 'responses.sqlite'}",
+                f"cache.executions_path={tmp / run_root / 'cache' / 'executions.sqlite'}",
                 *overrides,
             ],
         )
