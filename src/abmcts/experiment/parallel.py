@@ -29,7 +29,8 @@ RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI container
 
 def build_client(cfg: RootConfig) -> Any:
     """The model client for this config; fails fast on unknown models or missing API keys."""
-    from abmcts.llm import LLMClient, ResponseCache
+    from abmcts.llm.cache import ResponseCache
+    from abmcts.llm.client import LLMClient
 
     specs = {m.name: m for m in cfg.models.specs}
     return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode))

@@ -71,7 +71,9 @@ def run_settings(cfg: RootConfig) -> dict[str, Any]:
         "seed": cfg.seed,
         "models": [spec.name for spec in cfg.models.specs],  # their order is the search's action order
         **{
-            f"models.{spec.name}": {k: v for k, v in asdict(spec).items() if k in ("model", "api_base", "params")}
+            f"models.{spec.name}": {
+                k: v for k, v in asdict(spec).items() if k in ("model", "api_base", "params")
+            }
             for spec in cfg.models.specs
         },
         "prompts.initial": digest(cfg.prompts.initial),
