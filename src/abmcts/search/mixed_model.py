@@ -1,6 +1,6 @@
 """Fast posterior predictive sampler for AB-MCTS-M's hierarchical model (numpy only).
 
-Model (DESIGN.md section 3), groups j with observations y_ij:
+Model (the AB-MCTS paper's mixed model), groups j with observations y_ij:
     y_ij ~ N(alpha_j, sigma_y^2),  alpha_j ~ N(mu, sigma_a^2),
     mu ~ N(prior_mean, 0.2^2),  sigma_a ~ HalfNormal(0.2),  sigma_y ~ HalfNormal(0.3).
 The likelihood depends on each group only through (n_j, sum_j, sumsq_j). Given the two scales,

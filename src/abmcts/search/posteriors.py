@@ -1,7 +1,7 @@
 """Conjugate score posteriors for AB-MCTS-A, drawn vectorised from sufficient statistics [n, sum, sumsq].
 
 Keeping only sufficient statistics makes every update O(1) and the state JSON-safe.
-Priors (DESIGN.md section 3): Normal-Inverse-Gamma (m=0, kappa=1, nu=1, tau^2=0.1) or Beta(0.5, 0.5).
+Priors (as in the AB-MCTS paper): Normal-Inverse-Gamma (m=0, kappa=1, nu=1, tau^2=0.1) or Beta(0.5, 0.5).
 """
 
 from __future__ import annotations
