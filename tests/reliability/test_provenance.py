@@ -65,7 +65,7 @@ def test_resume_under_other_settings_names_the_keys(project, override, key):
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "made with other settings" in lines[0] and key in lines[0], err
-    assert lines[0].startswith("error: tree file") and "run.name=" in lines[0]
+    assert lines[0].startswith("error: tree checkpoint") and "run.name=" in lines[0]
     assert {p: p.read_bytes() for p in before} == before
 
 

@@ -59,7 +59,11 @@ def data_version(cfg: RootConfig) -> str:
 
 
 def run_settings(cfg: RootConfig) -> dict[str, Any]:
-    """Every setting that can change a tree's contents, as flat dotted keys (task excluded)."""
+    """Every setting that can change a tree's contents, as flat dotted keys (task excluded).
+
+    A model is its litellm string and params, as in the response cache key: the endpoint serving
+    it (`api_base`) is where it runs, so a replay against another port is the same run.
+    """
     search = cfg.search
     return {
         "data.version": data_version(cfg),
@@ -71,9 +75,7 @@ def run_settings(cfg: RootConfig) -> dict[str, Any]:
         "seed": cfg.seed,
         "models": [spec.name for spec in cfg.models.specs],  # their order is the search's action order
         **{
-            f"models.{spec.name}": {
-                k: v for k, v in asdict(spec).items() if k in ("model", "api_base", "params")
-            }
+            f"models.{spec.name}": {k: v for k, v in asdict(spec).items() if k in ("model", "params")}
             for spec in cfg.models.specs
         },
         "prompts.initial": digest(cfg.prompts.initial),

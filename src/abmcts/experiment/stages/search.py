@@ -27,9 +27,11 @@ def check_existing_trees(cfg: RootConfig, tasks: dict[str, Task], paths: RunPath
     for tid, task in tasks.items():
         path = paths.tree(tid)
         if path.exists():
-            tree = read_json(path, "tree file")
-            stored = tree.get("settings") if isinstance(tree, dict) else None
-            ensure_same_settings(stored, tree_settings(cfg, task), f"tree file {path}")
+            tree = read_json(path, "tree checkpoint")
+            if isinstance(tree, dict):  # anything else is refused by the task's own resume
+                ensure_same_settings(
+                    tree.get("settings"), tree_settings(cfg, task), f"tree checkpoint {path}"
+                )
 
 
 def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
