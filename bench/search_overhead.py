@@ -44,7 +44,7 @@ algo = tq.ABMCTSA()
 state = algo.init_tree()
 t = time.perf_counter()
 for _ in range(steps):
-    state = algo.step(state, fns)
+    state = algo.step(state, fns, inplace=True)
 print(time.perf_counter() - t)
 """
 
@@ -73,7 +73,7 @@ def measure(
     times = []
     for _ in range(max(sizes)):
         t = time.perf_counter()
-        tree = algo.step(tree, fns)
+        tree = algo.step(tree, fns, inplace=True)
         times.append(time.perf_counter() - t)
     per = {n: 1e3 * statistics.median(times[max(0, n - window) : n]) for n in sizes}
     return per, sum(times[:250])

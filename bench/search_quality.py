@@ -45,7 +45,7 @@ def best_after(name: str, kwargs: dict, kind: str, seed: int, steps: int) -> flo
     tree = algo.init_tree()
     fns = problem(kind, 1000 + seed)
     for _ in range(steps):
-        tree = algo.step(tree, fns)
+        tree = algo.step(tree, fns, inplace=True)
     return max(s for _, s in tree.state_score_pairs())
 
 

@@ -127,7 +127,7 @@ def search(
     fns = {m: gen_fn(m) for m in setup.models}
     first = None
     for i in range(budget):
-        tree = algo.step(tree, fns)
+        tree = algo.step(tree, fns, inplace=True)
         if first is None and nodes[-1]["test"] == solution:
             first = i
     return first, max(n["depth"] for n in nodes)
