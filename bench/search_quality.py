@@ -16,7 +16,7 @@ from abmcts.search import make_algorithm
 ALGOS = {
     "ab_mcts_a(gaussian)": ("ab_mcts_a", {"dist": "gaussian"}),
     "ab_mcts_a(beta)": ("ab_mcts_a", {"dist": "beta"}),
-    "ab_mcts_m": ("ab_mcts_m", {}),
+    "ab_mcts_m": ("ab_mcts_m", {"model_selection": "stack"}),
     "repeated_sampling": ("repeated_sampling", {}),
     "sequential_refinement": ("sequential_refinement", {}),
     "standard_mcts": ("standard_mcts", {}),

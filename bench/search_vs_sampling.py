@@ -50,7 +50,7 @@ def setups(single: str) -> list[Setup]:
         Setup(f"ab_mcts_a[{single}]", "ab_mcts_a", {"dist": "beta"}, (single,)),
         Setup("repeated_sampling[all]", "repeated_sampling", {}, everyone),
         Setup("ab_mcts_a[all]", "ab_mcts_a", {"dist": "beta", "model_selection": "stack"}, everyone),
-        Setup("ab_mcts_m[all]", "ab_mcts_m", {}, everyone),
+        Setup("ab_mcts_m[all]", "ab_mcts_m", {"model_selection": "stack"}, everyone),
     ]
 
 
