@@ -273,3 +273,16 @@ def test_the_old_baselines_keep_their_config_names():
     assert type(make_algorithm("standard_mcts")) is tq.FixedBranchingMCTS
     assert type(make_algorithm("bandit_ucb")) is tq.MultiArmedBanditUCB
     assert math.isclose(make_algorithm("treequest_standard_mcts").exploration_weight, math.sqrt(2))
+
+
+def test_treequest_public_names_exist():
+    """Names TreeQuest 0.3.3 users import (its __all__, the algorithm modules' classes, types, vis)."""
+    names = [
+        "ABMCTSA", "ABMCTSM", "Algorithm", "StandardMCTS", "TreeOfThoughtsBFSAlgo", "top_k", "render",
+        "BestFirstSearchAlgo", "MultiArmedBanditUCBAlgo", "PriorConfig", "ABMCTSMAdvancedConfig", "Node", "Tree",
+        "Trial", "GenerateFnType", "StateScoreType", "RankingFnType", "TrialId", "NodeId", "visualize_tree_graphviz",
+        "build_snapshot", "ABMCTSAAlgoState", "ABMCTSMState", "MCTSState", "BFSState", "ToTBFSState", "UCBState",
+    ]  # fmt: skip
+    missing = [n for n in names if not hasattr(tq, n)]
+    assert not missing
+    assert tq.vis.render is tq.render and tq.vis.build_snapshot is tq.build_snapshot

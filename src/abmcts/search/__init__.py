@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from abmcts.search import visualization as vis
 from abmcts.search.ab_mcts_a import ABMCTSA
 from abmcts.search.ab_mcts_m import ABMCTSM
 from abmcts.search.bandit_ucb import MultiArmedBanditUCB, MultiArmedBanditUCBAlgo
-from abmcts.search.base import Algorithm, top_k
+from abmcts.search.base import Algorithm, GenerateFn, RankingFn, top_k
 from abmcts.search.best_first_search import BestFirstSearchAlgo
 from abmcts.search.errors import ScoreRangeError, SearchInputError
 from abmcts.search.fixed_branching_mcts import FixedBranchingMCTS
@@ -28,6 +29,14 @@ from abmcts.search.visualization import (
     visualize_tree_graphviz,
 )
 
+# TreeQuest's type names (treequest.types)
+GenerateFnType, RankingFnType, StateScoreType, TrialId, NodeId = (
+    GenerateFn,
+    RankingFn,
+    tuple[Any, float],
+    str,
+    int,
+)
 # TreeQuest's per-algorithm state types (for type hints): here every algorithm uses one SearchState
 ABMCTSAAlgoState = ABMCTSMState = BFSState = MCTSState = ToTBFSState = UCBState = SearchState
 
@@ -75,6 +84,12 @@ __all__ = [
     "BestFirstSearchAlgo",
     "BetaPrior",
     "FixedBranchingMCTS",
+    "GenerateFnType",
+    "NodeId",
+    "RankingFnType",
+    "StateScoreType",
+    "TrialId",
+    "vis",
     "GaussianPrior",
     "MultiArmedBanditUCB",
     "MultiArmedBanditUCBAlgo",
