@@ -156,6 +156,10 @@ def test_trial_attributes_and_tolerant_tell():
     algo.tell(state, trial.trial_id, ("other", 0.9))  # told twice: ignored
     algo.tell(state, "no-such-trial", ("other", 0.9))  # unknown: ignored
     assert state.to_dict() == snapshot
+    state, trial = algo.ask(state, ["m"])
+    with pytest.raises(RuntimeError, match="state is None"):
+        algo.tell(state, trial.trial_id, (None, 0.5))
+    assert trial.trial_id in state.pending
 
 
 def test_step_copies_unless_inplace_and_batch_of_zero():

@@ -11,7 +11,7 @@ from abmcts.search.ab_mcts_m import ABMCTSM
 from abmcts.search.bandit_ucb import MultiArmedBanditUCB, MultiArmedBanditUCBAlgo
 from abmcts.search.base import Algorithm, GenerateFn, RankingFn, top_k
 from abmcts.search.best_first_search import BestFirstSearchAlgo
-from abmcts.search.errors import ScoreRangeError, SearchInputError
+from abmcts.search.errors import InvalidResultError, SearchInputError
 from abmcts.search.fixed_branching_mcts import FixedBranchingMCTS
 from abmcts.search.mixed_model import ABMCTSMAdvancedConfig
 from abmcts.search.priors import BetaPrior, GaussianPrior, PriorConfig
@@ -98,7 +98,7 @@ __all__ = [
     "Observation",
     "PriorConfig",
     "RepeatedSampling",
-    "ScoreRangeError",
+    "InvalidResultError",
     "SearchInputError",
     "SearchState",
     "SequentialRefinement",

@@ -9,7 +9,7 @@ import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from abmcts.search.errors import ScoreRangeError, SearchInputError
+from abmcts.search.errors import InvalidResultError, SearchInputError
 from abmcts.search.state import SearchState, Trial
 
 GenerateFn = Callable[[Any], tuple[Any, float]]
@@ -23,7 +23,7 @@ def check_score(score: Any, where: str, validate_range: bool = True) -> float:
         raise SearchInputError(f"{where}: score {score!r} is not a number")
     s = float(score)
     if math.isnan(s) or (validate_range and not 0.0 <= s <= 1.0):
-        raise ScoreRangeError(f"{where}: score {score!r} is outside [0, 1]")
+        raise InvalidResultError(f"{where}: score {score!r} is outside [0, 1]")
     return s
 
 
@@ -139,6 +139,8 @@ class Algorithm:
             raise SearchInputError(f"trial {trial_id!r}: result {result!r} is not a (state, score) pair")
         state, raw = result
         score = check_score(raw, f"trial {trial_id!r}", self.validate_reward_range)
+        if state is None:
+            raise InvalidResultError(f"trial {trial_id!r}: the new node's state is None")
         trial = tree.pending.pop(trial_id, None)
         if trial is None:
             known = "was already finished" if trial_id in tree.finished else "is unknown"

@@ -7,5 +7,5 @@ class SearchInputError(InputError, ValueError):
     """Bad use of the search API (score out of range, unknown trial id, empty action set, bad option)."""
 
 
-class ScoreRangeError(SearchInputError, RuntimeError):
-    """A score outside [0, 1]; also a RuntimeError, which is what TreeQuest raises for it."""
+class InvalidResultError(SearchInputError, RuntimeError):
+    """A result TreeQuest's ``Node`` refuses (score outside [0, 1], None state); also a RuntimeError, as there."""
