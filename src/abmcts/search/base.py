@@ -40,7 +40,8 @@ def check_actions(actions: Any) -> list[str]:
 
 
 class Algorithm:
-    """Stateless search algorithm: every method takes the tree and returns it (updated in place)."""
+    """Stateless search algorithm: every method takes the search state and returns it (``ask``/``tell`` update
+    it in place; ``step`` works on a copy unless ``inplace=True``, as in TreeQuest)."""
 
     name: ClassVar[str]
     min_batch_size: ClassVar[int] = 0

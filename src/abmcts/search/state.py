@@ -13,14 +13,12 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from abmcts.search.errors import SearchInputError
-
-if TYPE_CHECKING:
-    from abmcts.search.tree import Tree
+from abmcts.search.tree import Tree
 
 FORMAT_VERSION = 1
 
@@ -168,8 +166,6 @@ class SearchState:
     def tree(self) -> Tree:
         """TreeQuest's ``state.tree``: ``Node`` objects over the flat arrays, built once and kept in step."""
         if self._tree is None:
-            from abmcts.search.tree import Tree
-
             self._tree = Tree.mirror(self)
         return self._tree
 
