@@ -12,6 +12,8 @@ workload code takes the module (``treequest`` or ``abmcts.search``) as ``tq``, s
 2. AB-MCTS-M's probability of choosing each child / GEN at the root of fixed trees: ours from 20000
    predictive draws of the grid sampler, TreeQuest's from one NUTS fit (4 chains x 1000 draws), both
    with one independent predictive draw per candidate (TreeQuest's ``get_score``).
+0. The deterministic algorithms (StandardMCTS, best-first, ToT-BFS, UCB bandit) must build the very same tree
+   as TreeQuest's from the same generate functions (parent and score of every node, 80 steps, two problems).
 3. Quality under equal settings (TreeQuest's defaults, 2 models): best score after ``--budget`` steps on
    two synthetic problems, mean and 95% t-interval over seeds (fewer seeds and a smaller budget for
    TreeQuest's AB-MCTS-M, which is slow).
@@ -139,6 +141,22 @@ def quality(tq, ours: bool, name: str, seeds: int, budget: int) -> dict:
     return out
 
 
+DETERMINISTIC = ("StandardMCTS", "BestFirstSearchAlgo", "TreeOfThoughtsBFSAlgo", "MultiArmedBanditUCBAlgo")
+
+
+def trees(tq, ours: bool, steps: int = 80) -> dict:
+    """(parent expand_idx, score) of every node each deterministic algorithm makes."""
+    out = {}
+    for name in DETERMINISTIC:
+        for kind in ("refinable", "not_refinable"):
+            algo, fns = make(tq, name, 0, ours), problem(kind, 3)
+            state = algo.init_tree()
+            for _ in range(steps):
+                state = algo.step(state, fns, inplace=True)
+            out[f"{name} / {kind}"] = [[n.parent.expand_idx, n.score] for n in state.tree.get_nodes()[1:]]
+    return out
+
+
 def treequest_choice_probabilities(draws: int) -> dict:
     """P(argmax) per candidate at the root, from TreeQuest's NUTS fit (independent draw per candidate)."""
     from treequest.algos.ab_mcts_m.pymc_interface import Observation, PyMCInterface, pm, sample_numpyro_nuts
@@ -164,7 +182,12 @@ def treequest_choice_probabilities(draws: int) -> dict:
 def worker(job: dict) -> dict:
     import treequest as tq
 
-    result = {"speed": speed(tq, False, job["steps"], job["sizes"], job["abmctsm_spec"])}
+    if job["only_trees"]:
+        return {"trees": trees(tq, False)}
+    result = {
+        "trees": trees(tq, False),
+        "speed": speed(tq, False, job["steps"], job["sizes"], job["abmctsm_spec"]),
+    }
     result["choice"] = treequest_choice_probabilities(job["draws"])
     result["quality"] = {
         name: quality(tq, False, name, job["seeds"][name], job["budget"][name])
@@ -225,12 +248,16 @@ def main() -> None:
     ap.add_argument("--seeds-m", type=int, default=4, help="TreeQuest AB-MCTS-M takes seconds per step")
     ap.add_argument("--budget-m", type=int, default=12)
     ap.add_argument("--json", type=Path, help="also write the raw numbers here")
+    ap.add_argument(
+        "--only-trees", action="store_true", help="only check the deterministic algorithms' trees"
+    )
     args = ap.parse_args()
 
     import abmcts.search as ours
 
     sizes = [int(x) for x in args.sizes.split(",")]
     job = {
+        "only_trees": args.only_trees,
         "sizes": sizes,
         "steps": args.steps,
         "draws": args.draws,
@@ -246,6 +273,11 @@ def main() -> None:
         sys.exit(f"error: TreeQuest worker failed:\n{proc.stderr[-3000:]}")
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"TreeQuest side: {time.perf_counter() - t0:.0f} s")
+    print("\nDeterministic algorithms, same tree as TreeQuest's (80 steps):")
+    for label, nodes in trees(ours, True).items():
+        print(f"- {label}: {'identical' if nodes == theirs['trees'][label] else 'DIFFERENT'}")
+    if args.only_trees:
+        return
     mine = {
         "speed": speed(ours, True, args.steps, sizes, None),
         "choice": our_choice_probabilities(args.draws),

@@ -290,3 +290,33 @@ def test_treequest_public_names_exist():
     missing = [n for n in names if not hasattr(tq, n)]
     assert not missing
     assert tq.vis.render is tq.render and tq.vis.build_snapshot is tq.build_snapshot
+
+
+def test_keyed_heap_pops_ties_in_heapqs_order():
+    """Our key-only heap equals the stdlib heapq on items that compare by key alone (as TreeQuest's heap items)."""
+    import heapq
+    import random
+
+    from abmcts.search import keyed_heap
+
+    class Item:
+        def __init__(self, key, tag):
+            self.key, self.tag = key, tag
+
+        def __lt__(self, other):
+            return self.key < other.key
+
+    rnd = random.Random(0)
+    ours, ref = [], []
+    popped_ours, popped_ref = [], []
+    for tag in range(300):
+        key = rnd.choice([0.1, 0.2, 0.3])  # many ties
+        keyed_heap.push(ours, [key, tag], lambda e: e[0])
+        heapq.heappush(ref, Item(key, tag))
+        if rnd.random() < 0.3:
+            popped_ours.append(keyed_heap.pop(ours, lambda e: e[0])[1])
+            popped_ref.append(heapq.heappop(ref).tag)
+    while ref:
+        popped_ours.append(keyed_heap.pop(ours, lambda e: e[0])[1])
+        popped_ref.append(heapq.heappop(ref).tag)
+    assert popped_ours == popped_ref and not ours

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import heapq
-
+from abmcts.search import keyed_heap
 from abmcts.search.queued import Queued
 from abmcts.search.standard_mcts import positive_int
 from abmcts.search.state import SearchState
@@ -21,14 +20,19 @@ class BestFirstSearchAlgo(Queued):
         return {"num_samples": self.num_samples, "seed": self.seed}
 
     def _init_stats(self, tree: SearchState) -> None:
-        # heap of [-score, depth, node id]: nodes not yet chosen as a parent
+        # heap of [-score, depth, node id] keyed on (-score, depth): nodes not yet chosen as a parent
         tree.stats = {"queue": {}, "leaves": []}
 
     def _round(self, tree: SearchState, actions: list[str]) -> list[tuple[int, str]]:
         leaves = tree.stats["leaves"]
-        parent = heapq.heappop(leaves)[2] if leaves else 0
+        parent = keyed_heap.pop(leaves, _priority)[2] if leaves else 0
         return [(parent, a) for a in actions for _ in range(self.num_samples)]
 
     def _observe_node(self, tree: SearchState, node_id: int) -> None:
         depth = len(tree.path_to_root(node_id)) - 1
-        heapq.heappush(tree.stats["leaves"], [-tree.score[node_id], depth, node_id])
+        keyed_heap.push(tree.stats["leaves"], [-tree.score[node_id], depth, node_id], _priority)
+
+
+def _priority(entry: list) -> tuple[float, int]:
+    """Higher score first, then shallower; equal priorities keep TreeQuest's heap order."""
+    return entry[0], entry[1]

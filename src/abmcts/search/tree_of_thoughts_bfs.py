@@ -4,6 +4,7 @@ is expanded once, by the first action."""
 
 from __future__ import annotations
 
+from abmcts.search import keyed_heap
 from abmcts.search.errors import SearchInputError
 from abmcts.search.queued import Queued
 from abmcts.search.standard_mcts import positive_int
@@ -31,6 +32,14 @@ class TreeOfThoughtsBFSAlgo(Queued):
             depth[i] = depth[tree.parent[i]] + 1
         leaves = [i for i in range(1, len(tree.parent)) if not tree.children[i]]
         deepest = max(depth[i] for i in leaves)
-        best = sorted((i for i in leaves if depth[i] == deepest), key=lambda i: -tree.score[i])
+        heap: list[int] = []
+        for i in leaves:
+            if depth[i] == deepest:
+                keyed_heap.push(
+                    heap, i, lambda n: -tree.score[n]
+                )  # best score first, TreeQuest's order on ties
+        best = [
+            keyed_heap.pop(heap, lambda n: -tree.score[n]) for _ in range(min(self.breadth_limit, len(heap)))
+        ]
         per_action = max(1, self.size_limit // len(actions))
-        return [(n, a) for n in best[: self.breadth_limit] for a in actions for _ in range(per_action)]
+        return [(n, a) for n in best for a in actions for _ in range(per_action)]
