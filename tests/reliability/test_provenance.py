@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,29 +10,13 @@ import yaml
 
 from abmcts.experiment.provenance import check_settings, differing_keys
 
-from project_helpers import copy_project
-from rel_helpers import SMOKE, run_cli
+from rel_helpers import RUN_NAME, SMOKE, run_cli
 
-RUN = "runs/arc1_training-ab_mcts_a-offline-b6-s0"
-ALL = ["fetch", "search", "select", "score"]
+RUN = f"runs/{RUN_NAME}"
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("provenance"))
-    code, _, err = run_cli(root, ALL, SMOKE)
-    assert code == 0, err
-    return root
-
-
-@pytest.fixture
-def project(finished, tmp_path) -> Path:
-    root = tmp_path / "p"
-    shutil.copytree(finished, root)
-    return root
-
-
-def test_run_keeps_its_resolved_config_and_provenance(finished):
+def test_run_keeps_its_resolved_config_and_provenance(smoke_baseline):
+    finished = smoke_baseline
     config = yaml.safe_load((finished / RUN / "config.yaml").read_text())
     assert config["search"]["budget"] == 6 and config["sandbox"]["timeout_s"] == 2.0
     assert config["executor"]["backend"] == "sequential"
