@@ -50,6 +50,8 @@ class ModelsConfig:
 class SelectionConfig:
     name: str = "sakana"
     strategy: str = "sakana"
+    params: dict[str, Any] = field(default_factory=dict)  # checked against the strategy's params dataclass
+    judge: ModelSpec | None = None  # the `judge` strategy's model (called through the run's LLMClient)
 
 
 @dataclass

@@ -106,21 +106,41 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
 
 
 def select_stage(cfg: RootConfig) -> dict[str, Any]:
-    """Two attempts per test input from each tree, in Kaggle and arc-agi-benchmarking formats."""
-    from abmcts.select import plan_all, write_benchmarking_submissions, write_submission
+    """Two attempts per test input from each tree, in Kaggle and arc-agi-benchmarking formats.
+
+    Also writes `selection.json`: the two whole programs per task (scored as pass@2) and what a
+    judge model cost, so scoring never re-runs (or re-pays) a strategy.
+    """
+    from abmcts.select import select_all, write_benchmarking_submissions, write_submission
 
     paths = RunPaths.of(cfg)
     trees = load_run_trees(cfg)
     tasks = read_json(paths.tasks, "tasks file")
-    n_test = {tid: len(tasks[tid]["test"]) for tid in trees}
-    plans = plan_all(trees, cfg.selection.strategy, n_test)
+    judge = _judge(cfg)
+    try:
+        result = select_all(trees, tasks, cfg.selection.strategy, cfg.selection.params, judge)
+    finally:
+        if judge is not None:
+            judge.client.cache.close()
     atomic_write_json(
         paths.attempts,
-        {tid: [entry.to_json() for entry in entries] for tid, entries in plans.items()},
+        {tid: [entry.to_json() for entry in entries] for tid, entries in result.plans.items()},
     )
-    write_submission(plans, paths.submission)
-    write_benchmarking_submissions(plans, trees, paths.submissions)
-    return {"tasks": len(plans), "path": str(paths.submission)}
+    atomic_write_json(paths.selection, result.to_json())
+    write_submission(result.plans, paths.submission)
+    write_benchmarking_submissions(result.plans, trees, paths.submissions)
+    return {"tasks": len(result.plans), "path": str(paths.submission), "judge": result.judge}
+
+
+def _judge(cfg: RootConfig) -> Any:
+    """The judge strategy's model behind its own LLMClient on the run's response cache (None otherwise)."""
+    if cfg.selection.strategy != "judge" or cfg.selection.judge is None:
+        return None
+    from abmcts.llm import LLMClient, ResponseCache
+    from abmcts.select.judge import Judge
+
+    spec = cfg.selection.judge
+    return Judge(LLMClient({spec.name: spec}, ResponseCache(cfg.cache.path, cfg.cache.mode)), spec.name)
 
 
 def score_stage(cfg: RootConfig) -> dict[str, Any]:
@@ -131,9 +151,10 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     trees = load_run_trees(cfg)
     attempts = read_json(paths.attempts, "attempts file")
+    selection = read_json(paths.selection, "selection file")
     solutions = read_json(paths.solutions, "solutions file")
     solutions = {tid: solutions[tid] for tid in trees}
-    metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, cfg.selection.strategy)
+    metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, selection)
     atomic_write_json(paths.metrics, metrics)
     atomic_write_json(paths.pass_at_k, pass_at_k_rows(metrics["pass_at_k_curve"]))
     label = f"{cfg.search.name} / {cfg.models.name}"

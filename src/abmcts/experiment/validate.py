@@ -9,6 +9,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import CHOICES, RootConfig
+from abmcts.select.strategies import check_selection
 
 
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
@@ -26,6 +27,7 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
         if value not in allowed:
             raise ConfigError(f"config {dotted}={value!r}: must be one of {', '.join(allowed)}")
     _check_ranges(root)
+    check_selection(root.selection)
     return root
 
 

@@ -151,6 +151,10 @@ def available_models() -> list[str]:
 
 
 def get_model(name: str) -> OfflineModel:
+    if name.removeprefix("offline/") == "judge":  # the selection stage's judge stand-in
+        from abmcts.llm.offline.judge import JUDGE
+
+        return JUDGE  # type: ignore[return-value]
     model = MODELS.get(name.removeprefix("offline/"))
     if model is None:
         raise LLMError(f"unknown offline model {name!r}; available: {available_models()}")

@@ -1,0 +1,111 @@
+"""Train the `learned_ranker` model: a conditional logit over each task's best-reward answers.
+
+Per task, the candidates (distinct answers) in the best reward tier compete; at most one of them is
+the right answer. The model maximises the softmax probability of the right one (tasks whose tier
+holds no right answer or a single candidate carry no ranking signal and are skipped), with an L2
+penalty, by plain gradient descent on standardised features (numpy only: 14 features, a few
+hundred tasks). Labels come from the split's solutions, so this runs only on a training split;
+`cross_validate` gives honest numbers on that split itself (task folds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from abmcts.select.candidates import FEATURES, candidates
+from abmcts.select.context import TaskView
+from abmcts.select.ranker import ARTIFACT_VERSION, LinearModel
+
+
+@dataclass
+class TaskGroups:
+    """One task's competing candidates: feature matrix and the index of the right one (or None)."""
+
+    task_id: str
+    x: np.ndarray
+    node_ids: list[int]
+    positive: int | None
+
+
+def task_groups(
+    trees: Mapping[str, dict[str, Any]],
+    tasks: Mapping[str, Mapping[str, Any]],
+    solutions: Mapping[str, Sequence[Any]] | None,
+    features: Sequence[str] = FEATURES,
+) -> list[TaskGroups]:
+    """The best-reward-tier candidates of every tree; `positive` only when solutions are given."""
+    out = []
+    for task_id in sorted(trees):
+        cands = candidates(trees[task_id]["nodes"], TaskView.from_json(task_id, tasks[task_id]))
+        if not cands:
+            continue
+        best = max(c.reward for c in cands)
+        tier = [c for c in cands if c.reward == best]
+        expected = list(solutions[task_id]) if solutions is not None else None
+        pos = next((k for k, c in enumerate(tier) if expected is not None and c.test_outputs == expected), None)
+        x = np.array([[c.features[f] for f in features] for c in tier], dtype=float)
+        out.append(TaskGroups(task_id, x, [c.node_id for c in tier], pos))
+    return out
+
+
+def fit(groups: list[TaskGroups], features: Sequence[str] = FEATURES, l2: float = 1.0, steps: int = 3000) -> LinearModel:
+    """Conditional-logit weights on standardised features (bias is irrelevant within a task: 0)."""
+    usable = [g for g in groups if g.positive is not None and len(g.node_ids) > 1]
+    if not usable:
+        raise ValueError("no training task has two or more best-reward answers with a right one among them")
+    stacked = np.vstack([g.x for g in usable])
+    mean = stacked.mean(axis=0)
+    scale = stacked.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    xs = [(g.x - mean) / scale for g in usable]
+    w = np.zeros(len(features))
+    lr = 0.5
+    for _ in range(steps):
+        grad = l2 * w / len(usable)
+        for x, g in zip(xs, usable, strict=True):
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            grad -= (x[g.positive] - p @ x) / len(usable)
+        w -= lr * grad
+    return LinearModel(tuple(features), tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), 0.0)
+
+
+def picks(model: LinearModel, g: TaskGroups, n: int = 2) -> list[int]:
+    """Indices of the model's top `n` candidates (ties to the later node, as Sakana)."""
+    scores = [model.logit(list(row)) for row in g.x]
+    order = sorted(range(len(scores)), key=lambda k: (-scores[k], -g.node_ids[k]))
+    return order[:n]
+
+
+def cross_validate(
+    groups: list[TaskGroups], folds: int = 5, seed: int = 0, **fit_args: Any
+) -> dict[str, bool]:
+    """Task -> is the right answer among the top two, each task ranked by a model not trained on it."""
+    ids = sorted(g.task_id for g in groups)
+    rng = np.random.default_rng(seed)
+    fold_of = {tid: k % folds for k, tid in enumerate(rng.permutation(ids))}
+    hit = {}
+    for k in range(folds):
+        model = fit([g for g in groups if fold_of[g.task_id] != k], **fit_args)
+        for g in groups:
+            if fold_of[g.task_id] == k:
+                hit[g.task_id] = g.positive is not None and g.positive in picks(model, g)
+    return hit
+
+
+def training_set_hash(tree_texts: Mapping[str, bytes], tasks_text: bytes) -> str:
+    """SHA-256 over the tasks file and every tree file (by task id): what the model was trained on."""
+    h = hashlib.sha256(hashlib.sha256(tasks_text).hexdigest().encode())
+    for task_id in sorted(tree_texts):
+        h.update(f"\n{task_id} {hashlib.sha256(tree_texts[task_id]).hexdigest()}".encode())
+    return h.hexdigest()
+
+
+def artifact(model: LinearModel, training: dict[str, Any], cv: dict[str, Any]) -> dict[str, Any]:
+    return {"name": "learned_ranker", "version": ARTIFACT_VERSION, "model": model.to_json(), "training": training, "cv": cv}
