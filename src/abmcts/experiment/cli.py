@@ -17,6 +17,7 @@ STAGES: dict[str, Callable[..., dict[str, Any]]] = {
     "search": stages.search_stage,
     "select": stages.select_stage,
     "score": stages.score_stage,
+    "train_ranker": stages.train_ranker_stage,
 }
 SUMMARY_KEYS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
 

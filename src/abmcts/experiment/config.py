@@ -51,7 +51,8 @@ class SelectionConfig:
     name: str = "sakana"
     strategy: str = "sakana"
     params: dict[str, Any] = field(default_factory=dict)  # checked against the strategy's params dataclass
-    judge: ModelSpec | None = None  # the `judge` strategy's model (called through the run's LLMClient)
+    # The `judge` strategy's model: a model spec mapping like one entry of models.specs (checked as one).
+    judge: dict[str, Any] | None = None
 
 
 @dataclass

@@ -134,12 +134,13 @@ def select_stage(cfg: RootConfig) -> dict[str, Any]:
 
 def _judge(cfg: RootConfig) -> Any:
     """The judge strategy's model behind its own LLMClient on the run's response cache (None otherwise)."""
-    if cfg.selection.strategy != "judge" or cfg.selection.judge is None:
+    if cfg.selection.strategy != "judge":
         return None
     from abmcts.llm import LLMClient, ResponseCache
     from abmcts.select.judge import Judge
+    from abmcts.select.strategies import judge_spec
 
-    spec = cfg.selection.judge
+    spec = judge_spec(cfg.selection)
     return Judge(LLMClient({spec.name: spec}, ResponseCache(cfg.cache.path, cfg.cache.mode)), spec.name)
 
 
@@ -183,6 +184,28 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
             artifacts=[paths.metrics, paths.submission, *[Path(f) for f in figures]],
         )
     return metrics
+
+
+def train_ranker_stage(cfg: RootConfig) -> dict[str, Any]:
+    """Fit the learned ranker on this run's trees and write the artifact `selection.params.artifact` names.
+
+    Reads the split's solutions (labels), so it refuses anything but a training split.
+    """
+    from abmcts.select.ranker import DEFAULT_ARTIFACT, artifact_path
+    from abmcts.select.train_ranker import train_artifact
+
+    if cfg.data.split != "training":
+        raise ConfigError(f"config data.split={cfg.data.split!r}: the ranker trains on a training split only")
+    paths = RunPaths.of(cfg)
+    trees = load_run_trees(cfg)
+    tasks = read_json(paths.tasks, "tasks file")
+    solutions = read_json(paths.solutions, "solutions file")
+    texts = {tid: paths.tree(tid).read_bytes() for tid in trees}
+    described = f"{cfg.data.name}: {cfg.run.name} ({len(trees)} tasks)"
+    data = train_artifact(trees, tasks, solutions, texts, paths.tasks.read_bytes(), described)
+    out = artifact_path(str(cfg.selection.params.get("artifact", DEFAULT_ARTIFACT)))
+    atomic_write_json(out, data)
+    return {"path": str(out), "cv_pass_at_2_tier": data["cv"]["top2_hit_rate"], "tasks": len(trees)}
 
 
 def _sum_dicts(items: Any) -> dict[str, float]:

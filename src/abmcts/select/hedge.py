@@ -26,6 +26,7 @@ class HedgeParams:
     base: str = "learned_ranker"  # generalisation | learned_ranker (with their default parameters)
     margin: float = 1.0  # score distance within which the evidence counts as split
     diversity: float = 1.0  # weight of dissimilarity from the first pick
+    artifact: str = DEFAULT_ARTIFACT  # the learned ranker's artifact when base=learned_ranker
 
     def __post_init__(self) -> None:
         if self.base not in BASES:
@@ -34,12 +35,12 @@ class HedgeParams:
             raise ValueError(f"margin and diversity must be >= 0, got {self.margin!r}/{self.diversity!r}")
 
 
-def base_scores(base: str, cands: list[Candidate]) -> dict[int, float]:
-    if base == "learned_ranker":
-        model = load_model(DEFAULT_ARTIFACT)
+def base_scores(p: HedgeParams, cands: list[Candidate]) -> dict[int, float]:
+    if p.base == "learned_ranker":
+        model = load_model(p.artifact)
         return {c.node_id: model.score(c) for c in cands}
-    p = GeneralisationParams()
-    return {c.node_id: evidence(c, p) for c in cands}
+    g = GeneralisationParams()
+    return {c.node_id: evidence(c, g) for c in cands}
 
 
 def dissimilarity(a: list, b: list) -> float:
@@ -59,7 +60,7 @@ def dissimilarity(a: list, b: list) -> float:
 def hedge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
     p: HedgeParams = ctx.params
     cands = candidates(nodes, ctx.task)
-    scores = base_scores(p.base, cands)
+    scores = base_scores(p, cands)
     order = rank_by(cands, scores, 0.0)
     if len(order) < 2:
         return order

@@ -15,6 +15,7 @@ from typing import Any
 
 from abmcts.errors import ConfigError
 from abmcts.select.context import SelectionContext
+from abmcts.select.ranker import DEFAULT_ARTIFACT
 from abmcts.select.judge_prompt import LABELS, JudgeCandidate, parse_ranking, render_judge_prompt
 from abmcts.select.trees import has_answer
 
@@ -25,6 +26,7 @@ class JudgeParams:
     top_k: int = 4  # answers shown to the judge (2..26)
     only_when_split: bool = True  # call only if the best reward tier holds two or more answers
     max_code_chars: int = 2000  # longer code is truncated in the prompt
+    artifact: str = DEFAULT_ARTIFACT  # the learned ranker's artifact when base=learned_ranker
 
     def __post_init__(self) -> None:
         if self.base == "judge":
@@ -80,7 +82,8 @@ def judge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
     p: JudgeParams = ctx.params
     if ctx.judge is None or ctx.task is None:
         raise ConfigError("selection.strategy=judge: needs a judge model (selection.judge) and the task")
-    base_ctx = SelectionContext(task=ctx.task, params=strategy_params(p.base, None))
+    base_params = {"artifact": p.artifact} if p.base == "learned_ranker" else None
+    base_ctx = SelectionContext(task=ctx.task, params=strategy_params(p.base, base_params))
     order = rank_programs({"nodes": nodes}, p.base, base_ctx)
     by_id = {n["id"]: n for n in nodes if has_answer(n)}
     top = order[: p.top_k]

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 from abmcts.errors import ConfigError
+from abmcts.llm.spec import ModelSpec
 from abmcts.select.context import SelectionContext
 from abmcts.select.params import NoParams, parse_params
 from abmcts.select.trees import has_answer, outputs_key
@@ -159,5 +160,12 @@ def select_programs(
 def check_selection(selection: Any) -> None:
     """Fail before any work on an unknown strategy, bad `params:` or a judge strategy without a judge."""
     strategy_params(selection.strategy, selection.params)
-    if selection.strategy == "judge" and selection.judge is None:
+    if selection.strategy == "judge":
+        judge_spec(selection)
+
+
+def judge_spec(selection: Any) -> ModelSpec:
+    """The judge's model spec from `selection.judge` (ConfigError if missing or malformed)."""
+    if selection.judge is None:
         raise ConfigError("config selection.judge: required when selection.strategy=judge")
+    return ModelSpec.from_dict(selection.judge, name="selection.judge")

@@ -109,3 +109,30 @@ def training_set_hash(tree_texts: Mapping[str, bytes], tasks_text: bytes) -> str
 
 def artifact(model: LinearModel, training: dict[str, Any], cv: dict[str, Any]) -> dict[str, Any]:
     return {"name": "learned_ranker", "version": ARTIFACT_VERSION, "model": model.to_json(), "training": training, "cv": cv}
+
+
+def train_artifact(
+    trees: Mapping[str, dict[str, Any]],
+    tasks: Mapping[str, Mapping[str, Any]],
+    solutions: Mapping[str, Sequence[Any]],
+    tree_texts: Mapping[str, bytes],
+    tasks_text: bytes,
+    described: str,
+    l2: float = 1.0,
+) -> dict[str, Any]:
+    """The artifact JSON: model fitted on every task, 5-fold task cross-validation, provenance."""
+    groups = task_groups(trees, tasks, solutions)
+    model = fit(groups, l2=l2)
+    hits = cross_validate(groups, l2=l2)
+    usable = [g for g in groups if g.positive is not None and len(g.node_ids) > 1]
+    training = {
+        "data": described,
+        "objective": "conditional logit over each task's best-reward answers, L2 on standardised features",
+        "l2": l2,
+        "n_tasks": len(trees),
+        "n_ranking_tasks": len(usable),
+        "training_set_sha256": training_set_hash(tree_texts, tasks_text),
+        "task_ids": sorted(trees),
+    }
+    cv = {"folds": 5, "seed": 0, "top2_hit_rate": sum(hits.values()) / max(len(hits), 1), "tasks": len(hits)}
+    return artifact(model, training, cv)

@@ -1,0 +1,18 @@
+"""Fit the learned selection ranker on a training split's trees (writes selection.params.artifact).
+
+    python pipeline/train_ranker.py data=arc1_training experiment=full selection=learned_ranker
+"""
+
+import hydra
+from omegaconf import DictConfig
+
+from abmcts.experiment.cli import run_stages
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    run_stages(["train_ranker"], cfg)
+
+
+if __name__ == "__main__":
+    main()
