@@ -112,7 +112,12 @@ class Split:
         tag = "-".join(sorted(set(FEATURES) - set(features))) or "all"
         if self.data != TRAIN:
             model = fit(self.train_groups, features=features)
-            return [(write_model(self.workdir / f"full-{tag}.json", model, "all training tasks"), sorted(self.trees))]
+            return [
+                (
+                    write_model(self.workdir / f"full-{tag}.json", model, "all training tasks"),
+                    sorted(self.trees),
+                )
+            ]
         ids = sorted(self.trees)
         rng = np.random.default_rng(0)
         fold_of = {tid: k % 5 for k, tid in enumerate(rng.permutation(ids))}
@@ -123,7 +128,9 @@ class Split:
             out.append((path, [t for t in ids if fold_of[t] == k]))
         return out
 
-    def run(self, strategy: str, params: dict, features=FEATURES) -> tuple[dict[str, bool], float, dict | None]:
+    def run(
+        self, strategy: str, params: dict, features=FEATURES
+    ) -> tuple[dict[str, bool], float, dict | None]:
         hits: dict[str, bool] = {}
         seconds = 0.0
         usage: dict | None = None
@@ -145,7 +152,9 @@ class Split:
 
 
 def oracle(split: Split) -> dict[str, bool]:
-    return {t: any(solves(n, split.solutions[t]) for n in split.trees[t]["nodes"]) for t in sorted(split.trees)}
+    return {
+        t: any(solves(n, split.solutions[t]) for n in split.trees[t]["nodes"]) for t in sorted(split.trees)
+    }
 
 
 def cell(hits: dict[str, bool], ref: dict[str, bool]) -> dict:
@@ -183,7 +192,9 @@ def main() -> None:
     train_trees, train_tasks, train_solutions, _ = load(TRAIN, args.workdir)
     train_groups = task_groups(train_trees, train_tasks, train_solutions)
     cv = cross_validate(train_groups)
-    print(f"ranker CV (training, 5 task folds): right answer in top two of the tier for {sum(cv.values())}/{len(cv)} tasks")
+    print(
+        f"ranker CV (training, 5 task folds): right answer in top two of the tier for {sum(cv.values())}/{len(cv)} tasks"
+    )
 
     rows = [r for r in ROWS if not (args.no_judge and r[1] == "judge")]
     table: dict[str, dict] = {}
@@ -195,7 +206,11 @@ def main() -> None:
         table.setdefault("pass@250 (oracle)", {})[data] = cell(oracle_hits, ref)
         for label, strategy, params in rows:
             hits, seconds, usage = split.run(strategy, params)
-            table.setdefault(label, {})[data] = {**cell(hits, ref), "seconds": round(seconds, 3), "judge": usage}
+            table.setdefault(label, {})[data] = {
+                **cell(hits, ref),
+                "seconds": round(seconds, 3),
+                "judge": usage,
+            }
             print(data, label, fmt(table[label][data]), f"{seconds:.2f}s", usage or "", flush=True)
         for group, feats in GROUPS.items():
             keep = tuple(f for f in FEATURES if f not in feats)
@@ -215,7 +230,9 @@ def main() -> None:
         print(f"timing {data}: {len(split.trees)} trees, {n_nodes} nodes:", json.dumps(timings[data]))
 
     out = Path(args.workdir) / "selection_compare.json"
-    out.write_text(json.dumps({"table": table, "timings": timings, "ranker_cv_hits": sum(cv.values())}, indent=1))
+    out.write_text(
+        json.dumps({"table": table, "timings": timings, "ranker_cv_hits": sum(cv.values())}, indent=1)
+    )
     print("\n| strategy | " + " | ".join(args.data) + " |\n|---|" + "---|" * len(args.data))
     for label, cells in table.items():
         print(f"| {label} | " + " | ".join(fmt(cells[d]) if d in cells else "" for d in args.data) + " |")

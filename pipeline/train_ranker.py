@@ -1,6 +1,6 @@
 """Fit the learned selection ranker on a training split's trees (writes selection.params.artifact).
 
-    python pipeline/train_ranker.py data=arc1_training experiment=full selection=learned_ranker
+python pipeline/train_ranker.py data=arc1_training experiment=full selection=learned_ranker
 """
 
 import hydra

@@ -45,7 +45,10 @@ def test_pass_at_2_scores_the_selected_programs_not_any_node(make_node, make_tre
     assert pass_at_2(trees, {"one": [A]}, {"one": select_programs(trees["one"], "reward_earliest")}) == 1.0
     assert pass_at_2(trees, {"one": [A], "missing": [A]}, {"one": [0, 1]}) == 0.5
     assert pass_at_2(trees, {"one": [A]}, {"one": [1, 2, 0]}) == 0.0  # only the first two count
-    assert pass_at_2_per_task(trees, {"one": [A], "missing": [A]}, {"one": [0]}) == {"one": True, "missing": False}
+    assert pass_at_2_per_task(trees, {"one": [A], "missing": [A]}, {"one": [0]}) == {
+        "one": True,
+        "missing": False,
+    }
 
 
 def test_pass_at_2_needs_all_test_inputs_from_one_program(make_node, make_tree):
@@ -86,6 +89,4 @@ def test_official_score_reads_benchmarking_entries_too():
 
 
 def test_empty_solutions_score_zero():
-    assert (
-        official_score({}, {}) == 0.0 and kaggle_score({}, {}) == 0.0 and pass_at_2({}, {}, {}) == 0.0
-    )
+    assert official_score({}, {}) == 0.0 and kaggle_score({}, {}) == 0.0 and pass_at_2({}, {}, {}) == 0.0

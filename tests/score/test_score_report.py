@@ -52,7 +52,14 @@ def test_compute_metrics_is_json_ready_and_consistent(trees):
 
 
 def test_judge_usage_is_reported_and_added_to_total_cost(trees):
-    judge = {"calls": 2, "cached": 1, "prompt_tokens": 300, "completion_tokens": 20, "tokens": 320, "cost": 0.25}
+    judge = {
+        "calls": 2,
+        "cached": 1,
+        "prompt_tokens": 300,
+        "completion_tokens": 20,
+        "tokens": 320,
+        "cost": 0.25,
+    }
     m = compute_metrics(trees, {}, {"t1": [A]}, budget=2, selection={"programs": {"t1": [1]}, "judge": judge})
     assert m["pass_at_2"] == 1.0
     assert m["selection_usage"] == judge

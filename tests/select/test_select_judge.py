@@ -17,7 +17,12 @@ TASK = TaskView(
     [([[1, 0], [0, 1]], [[2, 0], [0, 2]]), ([[1, 1], [0, 0]], [[2, 2], [0, 0]])],
     [[[0, 1], [1, 1]]],
 )
-TASKS_JSON = {"t": {"train": [{"input": i, "output": o} for i, o in TASK.train], "test": [{"input": TASK.test_inputs[0]}]}}
+TASKS_JSON = {
+    "t": {
+        "train": [{"input": i, "output": o} for i, o in TASK.train],
+        "test": [{"input": TASK.test_inputs[0]}],
+    }
+}
 RIGHT, SAME, ODD = [[0, 2], [2, 2]], [[0, 1], [1, 1]], [[0, 3], [3, 3]]
 
 
@@ -31,11 +36,18 @@ class FixedReply:
         self.calls += 1
         if self.error:
             return Completion(text=None, error=self.error)
-        return Completion(self.text, prompt_tokens=len(messages[0]["content"]) // 4, completion_tokens=5, cost=0.01)
+        return Completion(
+            self.text, prompt_tokens=len(messages[0]["content"]) // 4, completion_tokens=5, cost=0.01
+        )
 
 
 def tree(make_node, make_tree):
-    nodes = [make_node(0, 1.0, [RIGHT]), make_node(1, 1.0, [ODD]), make_node(2, 1.0, [SAME]), make_node(3, 0.5, [[[4]]])]
+    nodes = [
+        make_node(0, 1.0, [RIGHT]),
+        make_node(1, 1.0, [ODD]),
+        make_node(2, 1.0, [SAME]),
+        make_node(3, 0.5, [[[4]]]),
+    ]
     return make_tree("t", nodes)
 
 
@@ -100,21 +112,40 @@ def test_no_call_when_the_best_reward_tier_holds_one_answer(make_node, make_tree
 
 def test_judge_without_a_model_is_a_config_error(make_node, make_tree):
     with pytest.raises(ConfigError, match="selection.judge"):
-        rank_programs(tree(make_node, make_tree), "judge", SelectionContext(task=TASK, params=strategy_params("judge", {})))
+        rank_programs(
+            tree(make_node, make_tree),
+            "judge",
+            SelectionContext(task=TASK, params=strategy_params("judge", {})),
+        )
 
 
 def test_offline_judge_prefers_the_answer_that_behaves_like_the_demonstrations():
-    cands = [JudgeCandidate("A", "x", [SAME]), JudgeCandidate("B", "x", [ODD]), JudgeCandidate("C", "x", [RIGHT])]
-    reply = get_model("offline/judge").generate([{"role": "user", "content": render_judge_prompt(TASK, cands, 100)}], 0)
+    cands = [
+        JudgeCandidate("A", "x", [SAME]),
+        JudgeCandidate("B", "x", [ODD]),
+        JudgeCandidate("C", "x", [RIGHT]),
+    ]
+    reply = get_model("offline/judge").generate(
+        [{"role": "user", "content": render_judge_prompt(TASK, cands, 100)}], 0
+    )
     assert parse_ranking(reply, ["A", "B", "C"])[0] == "C"
-    assert parse_ranking(get_model("offline/judge").generate([{"role": "user", "content": "hi"}], 0), ["A"]) is None
+    assert (
+        parse_ranking(get_model("offline/judge").generate([{"role": "user", "content": "hi"}], 0), ["A"])
+        is None
+    )
 
 
 def test_judge_calls_are_cached_and_replay_makes_no_new_call(make_node, make_tree, tmp_path):
     trees = {"t": tree(make_node, make_tree)}
     spec = ModelSpec("judge", "offline/judge")
     path = tmp_path / "judge.sqlite"
-    first = select_all(trees, TASKS_JSON, "judge", {"base": "sakana"}, Judge(LLMClient({"judge": spec}, ResponseCache(path)), "judge"))
+    first = select_all(
+        trees,
+        TASKS_JSON,
+        "judge",
+        {"base": "sakana"},
+        Judge(LLMClient({"judge": spec}, ResponseCache(path)), "judge"),
+    )
     replay_client = LLMClient({"judge": spec}, ResponseCache(path, "replay"))
     again = select_all(trees, TASKS_JSON, "judge", {"base": "sakana"}, Judge(replay_client, "judge"))
     assert first.programs == again.programs == {"t": [0, 1]}  # RIGHT first; SAME changes nothing

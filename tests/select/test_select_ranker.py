@@ -39,10 +39,16 @@ def test_shipped_artifact_is_versioned_and_says_what_it_was_trained_on():
 
 
 def test_ranker_orders_answers_by_its_weights(make_node, make_tree, tmp_path):
-    nodes = [make_node(0, 1.0, [[[0, 2]]], model="a"), make_node(1, 1.0, [[[0, 2]]], model="b"), make_node(2, 1.0, [[[5, 5]]])]
+    nodes = [
+        make_node(0, 1.0, [[[0, 2]]], model="a"),
+        make_node(1, 1.0, [[[0, 2]]], model="b"),
+        make_node(2, 1.0, [[[5, 5]]]),
+    ]
     t = make_tree("t", nodes)
     for weight, first in ((1.0, 1), (-1.0, 2)):
-        path = write(tmp_path / str(weight), one_weight("models", weight)) if (tmp_path / str(weight)).mkdir() is None else None
+        folder = tmp_path / str(weight)
+        folder.mkdir()
+        path = write(folder, one_weight("models", weight))
         ctx = SelectionContext(task=TASK, params=strategy_params("learned_ranker", {"artifact": path}))
         assert rank_programs(t, "learned_ranker", ctx)[0] == first
 

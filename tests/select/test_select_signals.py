@@ -80,7 +80,11 @@ def test_each_generalisation_signal_can_be_ablated(make_node, make_tree):
 
 
 def test_reward_slack_lets_near_best_answers_compete_on_evidence(make_node, make_tree):
-    nodes = [make_node(0, 0.9, [RIGHT], model="a"), make_node(1, 0.9, [RIGHT], model="b"), make_node(2, 1.0, [SAME])]
+    nodes = [
+        make_node(0, 0.9, [RIGHT], model="a"),
+        make_node(1, 0.9, [RIGHT], model="b"),
+        make_node(2, 1.0, [SAME]),
+    ]
     t = make_tree("t", nodes)
     assert rank_programs(t, "generalisation", ctx("generalisation"))[0] == 2
     assert rank_programs(t, "generalisation", ctx("generalisation", reward_slack=0.2))[0] == 1
@@ -89,7 +93,12 @@ def test_reward_slack_lets_near_best_answers_compete_on_evidence(make_node, make
 def test_hedge_second_pick_covers_another_hypothesis_when_evidence_is_split(make_node, make_tree):
     near = [[0, 2], [2, 0]]  # one cell from RIGHT
     far = [[2, 0], [0, 0]]  # three cells from RIGHT
-    nodes = [make_node(0, 1.0, [far]), make_node(1, 1.0, [near]), make_node(2, 1.0, [RIGHT]), make_node(3, 1.0, [RIGHT])]
+    nodes = [
+        make_node(0, 1.0, [far]),
+        make_node(1, 1.0, [near]),
+        make_node(2, 1.0, [RIGHT]),
+        make_node(3, 1.0, [RIGHT]),
+    ]
     t = make_tree("t", nodes)
     base = rank_programs(t, "hedge", ctx("hedge", base="generalisation", diversity=0.0))
     hedged = rank_programs(t, "hedge", ctx("hedge", base="generalisation", diversity=1.0))

@@ -53,6 +53,7 @@ def compute_metrics(
         "cost": total.cost,
         "selection_usage": {k: judge.get(k, 0) for k in SELECTION_USAGE_KEYS},
         "total_cost": total.cost + float(judge.get("cost") or 0.0),
+        "ranker_in_sample_tasks": int(selection.get("ranker_in_sample_tasks") or 0),
         "per_model": {
             name: {**usage.to_json(), "call_share": usage.calls / total.calls if total.calls else 0.0}
             for name, usage in per_model.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,10 @@ from typing import Any
 from abmcts.select.attempts import TestAttempts, attempts_from_ranking
 from abmcts.select.context import SelectionContext, TaskView
 from abmcts.select.judge import Judge
+from abmcts.select.ranker import training_task_ids
 from abmcts.select.strategies import rank_programs, strategy_params
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -19,9 +23,21 @@ class SelectionResult:
     programs: dict[str, list[int]]
     plans: dict[str, list[TestAttempts]]
     judge: dict[str, Any] | None
+    ranker_in_sample: int = 0  # tasks the learned ranker was trained on (their score is not held out)
 
     def to_json(self) -> dict[str, Any]:
-        return {"programs": self.programs, "judge": self.judge}
+        return {
+            "programs": self.programs,
+            "judge": self.judge,
+            "ranker_in_sample_tasks": self.ranker_in_sample,
+        }
+
+
+def ranker_artifact(strategy: str, params: Any) -> str | None:
+    """The ranker artifact a strategy scores with, directly or as its base (None: no learned model)."""
+    if strategy == "learned_ranker" or getattr(params, "base", None) == "learned_ranker":
+        return params.artifact
+    return None
 
 
 def select_all(
@@ -40,4 +56,10 @@ def select_all(
         ranking = rank_programs(tree, strategy, ctx)
         programs[task_id] = ranking[:2]
         plans[task_id] = attempts_from_ranking(tree, ranking, len(data.get("test", [])))
-    return SelectionResult(programs, plans, judge.usage.to_json() if judge is not None else None)
+    artifact = ranker_artifact(strategy, parsed)
+    in_sample = len(set(trees) & training_task_ids(artifact)) if artifact else 0
+    if in_sample:
+        log.warning(
+            "learned ranker %s was trained on %d of these tasks: not a held-out score", artifact, in_sample
+        )
+    return SelectionResult(programs, plans, judge.usage.to_json() if judge is not None else None, in_sample)

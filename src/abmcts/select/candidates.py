@@ -89,7 +89,9 @@ def candidates(all_nodes: list[Node], task: TaskView | None) -> list[Candidate]:
         rep = max(members, key=lambda n: (n["reward"], n["id"]))
         reward = rep["reward"]
         top = [n for n in members if n["reward"] == reward]
-        plaus = plausibility(rel, tests, rep["test_outputs"]) if rel is not None else dict.fromkeys(CHECKS, 1.0)
+        plaus = (
+            plausibility(rel, tests, rep["test_outputs"]) if rel is not None else dict.fromkeys(CHECKS, 1.0)
+        )
         features = {
             "reward": reward,
             "reward_gap": best - reward,

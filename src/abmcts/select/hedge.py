@@ -75,6 +75,9 @@ def hedge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
         return order
     second = max(
         split,
-        key=lambda c: (scores[c.node_id] + p.diversity * dissimilarity(first.test_outputs, c.test_outputs), c.node_id),
+        key=lambda c: (
+            scores[c.node_id] + p.diversity * dissimilarity(first.test_outputs, c.test_outputs),
+            c.node_id,
+        ),
     )
     return [first.node_id, second.node_id, *(i for i in order[1:] if i != second.node_id)]

@@ -15,8 +15,8 @@ from typing import Any
 
 from abmcts.errors import ConfigError
 from abmcts.select.context import SelectionContext
-from abmcts.select.ranker import DEFAULT_ARTIFACT
 from abmcts.select.judge_prompt import LABELS, JudgeCandidate, parse_ranking, render_judge_prompt
+from abmcts.select.ranker import DEFAULT_ARTIFACT
 from abmcts.select.trees import has_answer
 
 
@@ -93,7 +93,8 @@ def judge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
     if len(top) < 2:
         return order
     shown = [
-        JudgeCandidate(LABELS[k], by_id[i].get("code") or "", by_id[i]["test_outputs"]) for k, i in enumerate(top)
+        JudgeCandidate(LABELS[k], by_id[i].get("code") or "", by_id[i]["test_outputs"])
+        for k, i in enumerate(top)
     ]
     prompt = render_judge_prompt(ctx.task, shown, p.max_code_chars)
     labels = [c.label for c in shown]

@@ -46,7 +46,10 @@ def render_judge_prompt(task: TaskView, cands: list[JudgeCandidate], max_code_ch
         parts += [f"Test input {i}:", _block("test_input", grid_text(grid)), ""]
     for c in cands:
         code = c.code if len(c.code) <= max_code_chars else c.code[:max_code_chars] + "\n# ... (truncated)"
-        parts += [f"Candidate {c.label} program:", _block("code", "\n".join(CODE_INDENT + line for line in code.splitlines()))]
+        parts += [
+            f"Candidate {c.label} program:",
+            _block("code", "\n".join(CODE_INDENT + line for line in code.splitlines())),
+        ]
         for j, grid in enumerate(c.test_outputs, 1):
             body = "(no output: the program failed)" if grid is None else grid_text(grid)
             parts += [f"Candidate {c.label} output for test input {j}:", _block("candidate_output", body)]
@@ -83,7 +86,11 @@ def parse_judge_prompt(text: str) -> ParsedJudgePrompt:
     per = len(tests)
     cands = []
     for k, label in enumerate(labels):
-        code = "\n".join(line.removeprefix(CODE_INDENT) for line in codes[k].splitlines()) if k < len(codes) else ""
+        code = (
+            "\n".join(line.removeprefix(CODE_INDENT) for line in codes[k].splitlines())
+            if k < len(codes)
+            else ""
+        )
         grids = [_grid(b) for b in outputs[k * per : (k + 1) * per]]
         cands.append(JudgeCandidate(label, code, grids))
     return ParsedJudgePrompt(list(zip(ins, outs, strict=False)), tests, cands)

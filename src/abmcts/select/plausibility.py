@@ -47,7 +47,9 @@ class Relations:
         fixed = next(iter(outs)) if len(outs) == 1 and len(demos) > 1 else None
         ratios = {(o[0] / i[0], o[1] / i[1]) for i, o in shapes}
         new = frozenset().union(*(set(np.unique(o).tolist()) - set(np.unique(i).tolist()) for i, o in demos))
-        syms = frozenset.intersection(*(frozenset(_symmetries(o)) for _, o in demos)) if demos else frozenset()
+        syms = (
+            frozenset.intersection(*(frozenset(_symmetries(o)) for _, o in demos)) if demos else frozenset()
+        )
         return cls(
             same_shape=same,
             fixed_shape=fixed,

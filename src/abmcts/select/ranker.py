@@ -67,8 +67,7 @@ def artifact_path(name: str) -> Path:
 
 
 @cache
-def load_model(name: str) -> LinearModel:
-    """The artifact's model; a missing, foreign or stale file is one ConfigError naming it."""
+def _read(name: str) -> dict[str, Any]:
     path = artifact_path(name)
     where = f"selection.params.artifact {path}"
     try:
@@ -77,7 +76,19 @@ def load_model(name: str) -> LinearModel:
         raise ConfigError(f"{where}: cannot read ranker artifact ({exc})") from None
     if not isinstance(data, dict) or data.get("version") != ARTIFACT_VERSION:
         raise ConfigError(f"{where}: not a version {ARTIFACT_VERSION} ranker artifact")
-    model = data.get("model") or {}
+    return data
+
+
+def training_task_ids(name: str) -> frozenset[str]:
+    """The task ids the artifact's model was fitted on (empty if it does not say)."""
+    return frozenset((_read(name).get("training") or {}).get("task_ids") or ())
+
+
+@cache
+def load_model(name: str) -> LinearModel:
+    """The artifact's model; a missing, foreign or stale file is one ConfigError naming it."""
+    where = f"selection.params.artifact {artifact_path(name)}"
+    model = _read(name).get("model") or {}
     unknown = [f for f in model.get("features", []) if f not in FEATURES]
     if unknown:
         raise ConfigError(f"{where}: unknown feature {unknown[0]!r} (this code computes {list(FEATURES)})")

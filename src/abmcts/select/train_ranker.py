@@ -47,38 +47,46 @@ def task_groups(
         best = max(c.reward for c in cands)
         tier = [c for c in cands if c.reward == best]
         expected = list(solutions[task_id]) if solutions is not None else None
-        pos = next((k for k, c in enumerate(tier) if expected is not None and c.test_outputs == expected), None)
+        pos = next(
+            (k for k, c in enumerate(tier) if expected is not None and c.test_outputs == expected), None
+        )
         x = np.array([[c.features[f] for f in features] for c in tier], dtype=float)
         out.append(TaskGroups(task_id, x, [c.node_id for c in tier], pos))
     return out
 
 
-def fit(groups: list[TaskGroups], features: Sequence[str] = FEATURES, l2: float = 1.0, steps: int = 3000) -> LinearModel:
-    """Conditional-logit weights on standardised features (bias is irrelevant within a task: 0)."""
+def fit(
+    groups: list[TaskGroups], features: Sequence[str] = FEATURES, l2: float = 1.0, steps: int = 2000
+) -> LinearModel:
+    """Conditional-logit weights on standardised features (a bias is irrelevant within a task: 0)."""
     usable = [g for g in groups if g.positive is not None and len(g.node_ids) > 1]
     if not usable:
         raise ValueError("no training task has two or more best-reward answers with a right one among them")
-    stacked = np.vstack([g.x for g in usable])
-    mean = stacked.mean(axis=0)
-    scale = stacked.std(axis=0)
+    cols = [FEATURES.index(f) for f in features]
+    stacked = np.vstack([g.x[:, cols] for g in usable])
+    mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    xs = [(g.x - mean) / scale for g in usable]
-    w = np.zeros(len(features))
-    lr = 0.5
+    width = max(len(g.node_ids) for g in usable)
+    x = np.zeros((len(usable), width, len(cols)))  # tasks x candidates x features, padded
+    mask = np.zeros((len(usable), width), dtype=bool)
+    for t, g in enumerate(usable):
+        x[t, : len(g.node_ids)] = (g.x[:, cols] - mean) / scale
+        mask[t, : len(g.node_ids)] = True
+    target = x[np.arange(len(usable)), [g.positive for g in usable]]
+    w = np.zeros(len(cols))
     for _ in range(steps):
-        grad = l2 * w / len(usable)
-        for x, g in zip(xs, usable, strict=True):
-            z = x @ w
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            grad -= (x[g.positive] - p @ x) / len(usable)
-        w -= lr * grad
+        z = np.where(mask, x @ w, -np.inf)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        grad = l2 * w / len(usable) - (target - np.einsum("tk,tkf->tf", p, x)).mean(axis=0)
+        w -= 0.5 * grad
     return LinearModel(tuple(features), tuple(mean.tolist()), tuple(scale.tolist()), tuple(w.tolist()), 0.0)
 
 
 def picks(model: LinearModel, g: TaskGroups, n: int = 2) -> list[int]:
     """Indices of the model's top `n` candidates (ties to the later node, as Sakana)."""
-    scores = [model.logit(list(row)) for row in g.x]
+    cols = [FEATURES.index(f) for f in model.features]
+    scores = [model.logit(list(row)) for row in g.x[:, cols]]
     order = sorted(range(len(scores)), key=lambda k: (-scores[k], -g.node_ids[k]))
     return order[:n]
 
@@ -108,7 +116,13 @@ def training_set_hash(tree_texts: Mapping[str, bytes], tasks_text: bytes) -> str
 
 
 def artifact(model: LinearModel, training: dict[str, Any], cv: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "learned_ranker", "version": ARTIFACT_VERSION, "model": model.to_json(), "training": training, "cv": cv}
+    return {
+        "name": "learned_ranker",
+        "version": ARTIFACT_VERSION,
+        "model": model.to_json(),
+        "training": training,
+        "cv": cv,
+    }
 
 
 def train_artifact(
