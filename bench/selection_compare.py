@@ -11,7 +11,7 @@ splits the model fitted on all training tasks is applied. Nothing is tuned on an
 Judge calls go to `<workdir>/cache/judge.sqlite` (a second run replays them).
 
 Run:  python bench/selection_compare.py [--workdir /work/sel-trees] [--data arc1_training arc1_evaluation]
-      [--timing arc2_evaluation] [--no-judge]
+      [--timing arc1_evaluation:120] [--no-judge]
 """
 
 from __future__ import annotations
@@ -99,17 +99,23 @@ def write_model(path: Path, model, note: str) -> str:
 class Split:
     """One split's trees plus the ranker model(s) its ranker rows may use."""
 
-    def __init__(self, data: str, workdir: str, train_groups, args) -> None:
+    def __init__(self, data: str, workdir: str) -> None:
         self.data = data
         self.trees, self.tasks, self.solutions, self.paths = load(data, workdir)
         self.workdir = Path(workdir) / "selection_models"
-        self.train_groups = train_groups
-        self.args = args
+        self.train_groups: list = []
         self.judge_cache = ResponseCache(f"{workdir}/cache/judge.sqlite", "readwrite")
+        self.memo: dict | None = {}  # candidates built once per tree for all table rows (None: timing)
+        self._folds: dict[str, list[tuple[str, list[str]]]] = {}
 
     def folds(self, features=FEATURES) -> list[tuple[str, list[str]]]:
         """(artifact path, task ids it may rank): one fit on training, or CV folds on training."""
         tag = "-".join(sorted(set(FEATURES) - set(features))) or "all"
+        if tag not in self._folds:
+            self._folds[tag] = self._fit_folds(features, tag)
+        return self._folds[tag]
+
+    def _fit_folds(self, features, tag: str) -> list[tuple[str, list[str]]]:
         if self.data != TRAIN:
             model = fit(self.train_groups, features=features)
             return [
@@ -142,7 +148,9 @@ class Split:
                 client = LLMClient({"judge": ModelSpec("judge", "offline/judge")}, self.judge_cache)
                 judge = Judge(client, "judge")
             start = time.perf_counter()
-            result = select_all({t: self.trees[t] for t in ids}, self.tasks, strategy, filled, judge)
+            result = select_all(
+                {t: self.trees[t] for t in ids}, self.tasks, strategy, filled, judge, self.memo
+            )
             seconds += time.perf_counter() - start
             sols = {t: self.solutions[t] for t in ids}
             hits.update(pass_at_2_per_task(self.trees, sols, result.programs))
@@ -185,49 +193,47 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", default="/work/sel-trees")
     parser.add_argument("--data", nargs="+", default=[TRAIN, "arc1_evaluation"])
-    parser.add_argument("--timing", nargs="*", default=["arc2_evaluation"])
+    parser.add_argument("--timing", default="arc1_evaluation:120", help="SPLIT:N, time on its first N trees")
     parser.add_argument("--no-judge", action="store_true")
     args = parser.parse_args()
 
-    train_trees, train_tasks, train_solutions, _ = load(TRAIN, args.workdir)
-    train_groups = task_groups(train_trees, train_tasks, train_solutions)
+    splits = {data: Split(data, args.workdir) for data in dict.fromkeys([TRAIN, *args.data])}
+    train = splits[TRAIN]
+    train_groups = task_groups(train.trees, train.tasks, train.solutions, memo=train.memo)
+    for split in splits.values():
+        split.train_groups = train_groups
     cv = cross_validate(train_groups)
     print(
-        f"ranker CV (training, 5 task folds): right answer in top two of the tier for {sum(cv.values())}/{len(cv)} tasks"
+        f"ranker CV (training, 5 task folds): right answer in the top two for {sum(cv.values())}/{len(cv)} tasks"
     )
 
     rows = [r for r in ROWS if not (args.no_judge and r[1] == "judge")]
     table: dict[str, dict] = {}
-    timings: dict[str, dict[str, float]] = {}
     for data in args.data:
-        split = Split(data, args.workdir, train_groups, args)
+        split = splits[data]
         ref, _, _ = split.run("sakana", {})
-        oracle_hits = oracle(split)
-        table.setdefault("pass@250 (oracle)", {})[data] = cell(oracle_hits, ref)
+        table.setdefault("pass@250 (oracle)", {})[data] = cell(oracle(split), ref)
         for label, strategy, params in rows:
             hits, seconds, usage = split.run(strategy, params)
-            table.setdefault(label, {})[data] = {
-                **cell(hits, ref),
-                "seconds": round(seconds, 3),
-                "judge": usage,
-            }
-            print(data, label, fmt(table[label][data]), f"{seconds:.2f}s", usage or "", flush=True)
+            table.setdefault(label, {})[data] = {**cell(hits, ref), "judge": usage}
+            print(data, label, fmt(table[label][data]), usage or "", flush=True)
         for group, feats in GROUPS.items():
             keep = tuple(f for f in FEATURES if f not in feats)
             hits, _, _ = split.run("learned_ranker", {"artifact": "{artifact}"}, features=keep)
             label = f"  learned_ranker - {group}"
             table.setdefault(label, {})[data] = cell(hits, ref)
             print(data, label, fmt(table[label][data]), flush=True)
-    for data in args.timing:
-        if not (Path(args.workdir) / "data" / data / "tasks.json").exists():
-            print(f"timing: no {data} trees under {args.workdir}; skipped")
-            continue
-        split = Split(data, args.workdir, train_groups, args)
-        n_nodes = sum(len(t["nodes"]) for t in split.trees.values())
-        for label, strategy, params in rows:
-            _, seconds, _ = split.run(strategy, params)
-            timings.setdefault(data, {})[label] = round(seconds, 3)
-        print(f"timing {data}: {len(split.trees)} trees, {n_nodes} nodes:", json.dumps(timings[data]))
+
+    # Timing: each strategy from scratch (no shared candidates) on the first N trees of a split.
+    data, n = args.timing.split(":")
+    split = splits[data]
+    split.memo = None
+    split.trees = {t: split.trees[t] for t in sorted(split.trees)[: int(n)]}
+    n_nodes = sum(len(t["nodes"]) for t in split.trees.values())
+    timings = {}
+    for label, strategy, params in rows:
+        timings[label] = round(split.run(strategy, params)[1], 3)
+    print(f"timing {data}: {len(split.trees)} trees, {n_nodes} nodes (seconds):", json.dumps(timings))
 
     out = Path(args.workdir) / "selection_compare.json"
     out.write_text(

@@ -46,13 +46,14 @@ def select_all(
     strategy: str,
     params: Mapping[str, Any] | None = None,
     judge: Judge | None = None,
+    memo: dict[str, Any] | None = None,
 ) -> SelectionResult:
     """Every task of `trees` (tasks: `tasks.json` entries, inputs only); the strategy ranks each tree once."""
     parsed = strategy_params(strategy, params)
     programs, plans = {}, {}
     for task_id in sorted(trees):
         tree, data = trees[task_id], tasks[task_id]
-        ctx = SelectionContext(task=TaskView.from_json(task_id, data), params=parsed, judge=judge)
+        ctx = SelectionContext(TaskView.from_json(task_id, data), parsed, judge, memo)
         ranking = rank_programs(tree, strategy, ctx)
         programs[task_id] = ranking[:2]
         plans[task_id] = attempts_from_ranking(tree, ranking, len(data.get("test", [])))

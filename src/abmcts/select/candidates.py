@@ -78,8 +78,13 @@ def candidates(all_nodes: list[Node], task: TaskView | None) -> list[Candidate]:
     size = max(len(all_nodes), 1)
     best = max(n["reward"] for n in answered)
     groups: dict[str, list[Node]] = {}
+    keys: dict[int, str] = {}  # tree files share one outputs list between equal nodes: encode it once
     for node in answered:
-        groups.setdefault(outputs_key(node), []).append(node)
+        outputs = node["test_outputs"]
+        key = keys.get(id(outputs))
+        if key is None:
+            key = keys[id(outputs)] = outputs_key(node)
+        groups.setdefault(key, []).append(node)
     rel, tests = (None, [])
     if task is not None:
         demos, tests = task.arrays()

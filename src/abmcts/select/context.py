@@ -33,8 +33,22 @@ class TaskView:
 
 @dataclass
 class SelectionContext:
-    """Everything a strategy gets besides the nodes: the task view, its validated params, a judge."""
+    """Everything a strategy gets besides the nodes: the task view, its validated params, a judge.
+
+    `memo` (task id -> candidates) lets a caller that runs many strategies over the same trees (the
+    bench) build each tree's candidates once.
+    """
 
     task: TaskView | None = None
     params: Any = None
     judge: Any = None  # abmcts.select.judge.Judge when the strategy calls a model
+    memo: dict[str, Any] | None = None
+
+    def candidates(self, nodes: list[dict[str, Any]]) -> list[Any]:
+        from abmcts.select.candidates import candidates
+
+        if self.memo is None or self.task is None:
+            return candidates(nodes, self.task)
+        if self.task.task_id not in self.memo:
+            self.memo[self.task.task_id] = candidates(nodes, self.task)
+        return self.memo[self.task.task_id]

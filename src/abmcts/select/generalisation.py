@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abmcts.select.candidates import Candidate, candidates
+from abmcts.select.candidates import Candidate
 from abmcts.select.context import SelectionContext
 from abmcts.select.plausibility import CHECKS
 
@@ -65,5 +65,5 @@ def rank_by(cands: list[Candidate], score: dict[int, float], slack: float) -> li
 
 def generalisation(nodes: list[Node], ctx: SelectionContext) -> list[int]:
     p: GeneralisationParams = ctx.params
-    cands = candidates(nodes, ctx.task)
+    cands = ctx.candidates(nodes)
     return rank_by(cands, {c.node_id: evidence(c, p) for c in cands}, p.reward_slack)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abmcts.select.candidates import Candidate, candidates
+from abmcts.select.candidates import Candidate
 from abmcts.select.context import SelectionContext
 from abmcts.select.generalisation import GeneralisationParams, evidence, rank_by
-from abmcts.select.ranker import DEFAULT_ARTIFACT, load_model
+from abmcts.select.ranker import DEFAULT_ARTIFACT, load_model, training_slack
 
 BASES = ("generalisation", "learned_ranker")
 
@@ -59,17 +59,19 @@ def dissimilarity(a: list, b: list) -> float:
 
 def hedge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
     p: HedgeParams = ctx.params
-    cands = candidates(nodes, ctx.task)
+    cands = ctx.candidates(nodes)
     scores = base_scores(p, cands)
-    order = rank_by(cands, scores, 0.0)
+    slack = training_slack(p.artifact) if p.base == "learned_ranker" else 0.0
+    order = rank_by(cands, scores, slack)
     if len(order) < 2:
         return order
     by_id = {c.node_id: c for c in cands}
     first = by_id[order[0]]
+    best = max(c.reward for c in cands)
     split = [
         by_id[i]
         for i in order[1:]
-        if by_id[i].reward == first.reward and scores[i] >= scores[first.node_id] - p.margin
+        if by_id[i].reward >= best - slack and scores[i] >= scores[first.node_id] - p.margin
     ]
     if not split:
         return order

@@ -24,7 +24,7 @@ from abmcts.select.trees import has_answer
 class JudgeParams:
     base: str = "learned_ranker"  # any non-judge strategy (with its default parameters)
     top_k: int = 4  # answers shown to the judge (2..26)
-    only_when_split: bool = True  # call only if the best reward tier holds two or more answers
+    only_when_split: bool = True  # call only if 2+ answers tie on reward with the base strategy's first pick
     max_code_chars: int = 2000  # longer code is truncated in the prompt
     artifact: str = DEFAULT_ARTIFACT  # the learned ranker's artifact when base=learned_ranker
 
@@ -83,7 +83,7 @@ def judge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
     if ctx.judge is None or ctx.task is None:
         raise ConfigError("selection.strategy=judge: needs a judge model (selection.judge) and the task")
     base_params = {"artifact": p.artifact} if p.base == "learned_ranker" else None
-    base_ctx = SelectionContext(task=ctx.task, params=strategy_params(p.base, base_params))
+    base_ctx = SelectionContext(ctx.task, strategy_params(p.base, base_params), memo=ctx.memo)
     order = rank_programs({"nodes": nodes}, p.base, base_ctx)
     by_id = {n["id"]: n for n in nodes if has_answer(n)}
     top = order[: p.top_k]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.errors import ConfigError
-from abmcts.select.candidates import FEATURES, Candidate, candidates
+from abmcts.select.candidates import FEATURES, Candidate
 from abmcts.select.context import SelectionContext
 from abmcts.select.generalisation import rank_by
 
@@ -27,10 +27,10 @@ ARTIFACT_VERSION = 1
 @dataclass(frozen=True)
 class RankerParams:
     artifact: str = DEFAULT_ARTIFACT  # a file name beside this module, or a path
-    reward_slack: float = 0.0  # as in `generalisation`: 0 keeps reward the first key
+    reward_slack: float | None = None  # as in `generalisation`; None: the slack the model was trained with
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.reward_slack <= 1.0:
+        if self.reward_slack is not None and not 0.0 <= self.reward_slack <= 1.0:
             raise ValueError(f"reward_slack must be in [0, 1], got {self.reward_slack!r}")
 
 
@@ -84,6 +84,11 @@ def training_task_ids(name: str) -> frozenset[str]:
     return frozenset((_read(name).get("training") or {}).get("task_ids") or ())
 
 
+def training_slack(name: str) -> float:
+    """The reward slack of the candidate sets the model was fitted on (0: best-reward tier only)."""
+    return float((_read(name).get("training") or {}).get("reward_slack") or 0.0)
+
+
 @cache
 def load_model(name: str) -> LinearModel:
     """The artifact's model; a missing, foreign or stale file is one ConfigError naming it."""
@@ -113,5 +118,6 @@ def load_model(name: str) -> LinearModel:
 def learned_ranker(nodes: list[dict], ctx: SelectionContext) -> list[int]:
     p: RankerParams = ctx.params
     model = load_model(p.artifact)
-    cands = candidates(nodes, ctx.task)
-    return rank_by(cands, {c.node_id: model.score(c) for c in cands}, p.reward_slack)
+    cands = ctx.candidates(nodes)
+    slack = training_slack(p.artifact) if p.reward_slack is None else p.reward_slack
+    return rank_by(cands, {c.node_id: model.score(c) for c in cands}, slack)
