@@ -141,7 +141,8 @@ class Split:
         seconds = 0.0
         usage: dict | None = None
         parts = self.folds(features) if "{artifact}" in params.values() else [(None, sorted(self.trees))]
-        for path, ids in parts:
+        for path, fold_ids in parts:
+            ids = [t for t in fold_ids if t in self.trees]
             filled = {k: (path if v == "{artifact}" else v) for k, v in params.items()}
             judge = None
             if strategy == "judge":
