@@ -10,7 +10,7 @@ from typing import Any
 from abmcts.select.attempts import TestAttempts, attempts_from_ranking
 from abmcts.select.context import SelectionContext, TaskView
 from abmcts.select.judge import Judge
-from abmcts.select.ranker import training_task_ids
+from abmcts.select.ranker import ranker_artifact, training_task_ids
 from abmcts.select.strategies import rank_programs, strategy_params
 
 log = logging.getLogger(__name__)
@@ -31,13 +31,6 @@ class SelectionResult:
             "judge": self.judge,
             "ranker_in_sample_tasks": self.ranker_in_sample,
         }
-
-
-def ranker_artifact(strategy: str, params: Any) -> str | None:
-    """The ranker artifact a strategy scores with, directly or as its base (None: no learned model)."""
-    if strategy == "learned_ranker" or getattr(params, "base", None) == "learned_ranker":
-        return params.artifact
-    return None
 
 
 def select_all(

@@ -84,6 +84,13 @@ def training_task_ids(name: str) -> frozenset[str]:
     return frozenset((_read(name).get("training") or {}).get("task_ids") or ())
 
 
+def ranker_artifact(strategy: str, params: Any) -> str | None:
+    """The ranker artifact a strategy scores with, directly or as its base (None: no learned model)."""
+    if strategy == "learned_ranker" or getattr(params, "base", None) == "learned_ranker":
+        return params.artifact
+    return None
+
+
 def training_slack(name: str) -> float:
     """The reward slack of the candidate sets the model was fitted on (0: best-reward tier only)."""
     return float((_read(name).get("training") or {}).get("reward_slack") or 0.0)

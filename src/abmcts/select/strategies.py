@@ -158,8 +158,13 @@ def select_programs(
 
 
 def check_selection(selection: Any) -> None:
-    """Fail before any work on an unknown strategy, bad `params:` or a judge strategy without a judge."""
-    strategy_params(selection.strategy, selection.params)
+    """Fail before any work on an unknown strategy, bad `params:`, an unreadable ranker artifact or a
+    judge strategy without a judge."""
+    from abmcts.select.ranker import load_model, ranker_artifact
+
+    artifact = ranker_artifact(selection.strategy, strategy_params(selection.strategy, selection.params))
+    if artifact is not None:
+        load_model(artifact)
     if selection.strategy == "judge":
         judge_spec(selection)
 
