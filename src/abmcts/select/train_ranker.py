@@ -1,7 +1,7 @@
-"""Train the `learned_ranker` model: a conditional logit over each task's best-reward answers.
+"""Train the `learned_ranker` model: a conditional logit over each task's best answers.
 
-Per task, the candidates (distinct answers) in the best reward tier compete; at most one of them is
-the right answer. The model maximises the softmax probability of the right one (tasks whose tier
+Per task, the candidates (distinct answers) within `DEFAULT_SLACK` of the best reward compete; at
+most one of them is the right answer. The model maximises the softmax probability of the right one (tasks whose tier
 holds no right answer or a single candidate carry no ranking signal and are skipped), with an L2
 penalty, by plain gradient descent on standardised features (numpy only: 14 features, a few
 hundred tasks). Labels come from the split's solutions, so this runs only on a training split;
@@ -149,7 +149,8 @@ def train_artifact(
     usable = [g for g in groups if g.positive is not None and len(g.node_ids) > 1]
     training = {
         "data": described,
-        "objective": "conditional logit over each task's best-reward answers, L2 on standardised features",
+        "objective": "conditional logit over each task's answers within reward_slack of its best reward, "
+        "L2 on standardised features",
         "l2": l2,
         "reward_slack": slack,
         "n_tasks": len(trees),
