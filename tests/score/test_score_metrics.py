@@ -6,8 +6,10 @@ from abmcts.score import (
     kaggle_score,
     official_score,
     pass_at_2,
+    pass_at_2_per_task,
     pass_at_k_curve,
 )
+from abmcts.select import select_programs
 
 A, B, C = [[1]], [[2]], [[3]]
 SOLUTIONS = {"one": [A], "two": [A, B], "none": [C]}
@@ -35,19 +37,24 @@ def test_pass_at_k_ignores_nodes_beyond_budget_and_is_monotone(make_node, make_t
     assert pass_at_k_curve({}, {}, 3) == [0.0, 0.0, 0.0]
 
 
-def test_pass_at_2_uses_the_strategy_picks_not_any_node(make_node, make_tree):
+def test_pass_at_2_scores_the_selected_programs_not_any_node(make_node, make_tree):
     # The solving program (node 0) is tied on reward with two later wrong ones: sakana picks 2 and 1.
     nodes = [make_node(0, 1.0, [A]), make_node(1, 1.0, [B]), make_node(2, 1.0, [C])]
     trees = {"one": make_tree("one", nodes)}
-    assert pass_at_2(trees, {"one": [A]}, "sakana") == 0.0
-    assert pass_at_2(trees, {"one": [A]}, "reward_earliest") == 1.0
-    assert pass_at_2(trees, {"one": [A], "missing": [A]}, "reward_earliest") == 0.5
+    assert pass_at_2(trees, {"one": [A]}, {"one": select_programs(trees["one"], "sakana")}) == 0.0
+    assert pass_at_2(trees, {"one": [A]}, {"one": select_programs(trees["one"], "reward_earliest")}) == 1.0
+    assert pass_at_2(trees, {"one": [A], "missing": [A]}, {"one": [0, 1]}) == 0.5
+    assert pass_at_2(trees, {"one": [A]}, {"one": [1, 2, 0]}) == 0.0  # only the first two count
+    assert pass_at_2_per_task(trees, {"one": [A], "missing": [A]}, {"one": [0]}) == {
+        "one": True,
+        "missing": False,
+    }
 
 
 def test_pass_at_2_needs_all_test_inputs_from_one_program(make_node, make_tree):
     # Each program gets one input right; whole-program Pass@2 fails, per-input scoring would not.
     trees = {"two": make_tree("two", [make_node(0, 1.0, [A, C]), make_node(1, 1.0, [C, B])])}
-    assert pass_at_2(trees, {"two": [A, B]}, "sakana") == 0.0
+    assert pass_at_2(trees, {"two": [A, B]}, {"two": [0, 1]}) == 0.0
 
 
 def test_official_score_is_mean_of_per_task_fractions():
@@ -82,6 +89,4 @@ def test_official_score_reads_benchmarking_entries_too():
 
 
 def test_empty_solutions_score_zero():
-    assert (
-        official_score({}, {}) == 0.0 and kaggle_score({}, {}) == 0.0 and pass_at_2({}, {}, "sakana") == 0.0
-    )
+    assert official_score({}, {}) == 0.0 and kaggle_score({}, {}) == 0.0 and pass_at_2({}, {}, {}) == 0.0

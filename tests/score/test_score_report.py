@@ -3,7 +3,7 @@ import json
 import pytest
 
 from abmcts.score import call_share_by_task, compute_metrics, pass_at_k_rows, usage_by_model
-from abmcts.select import attempts_for
+from abmcts.select import attempts_for, select_programs
 
 A, B = [[1]], [[2]]
 
@@ -36,7 +36,8 @@ def test_usage_and_call_shares(trees):
 def test_compute_metrics_is_json_ready_and_consistent(trees):
     solutions = {"t1": [A], "t2": [A]}
     attempts = {tid: attempts_for(trees.get(tid), "sakana", 1) for tid in solutions}
-    m = compute_metrics(trees, attempts, solutions, budget=12, strategy="sakana")
+    selection = {"programs": {tid: select_programs(trees[tid], "sakana") for tid in solutions}, "judge": None}
+    m = compute_metrics(trees, attempts, solutions, budget=12, selection=selection)
     json.dumps(m)
     assert m["pass_at_k"] == {"1": 0.0, "10": 0.5, "12": 0.5}
     assert m["pass_at_k_curve"][:3] == [0.0, 0.5, 0.5] and len(m["pass_at_k_curve"]) == 12
@@ -47,10 +48,26 @@ def test_compute_metrics_is_json_ready_and_consistent(trees):
     assert set(m["per_model"]) == {"m1", "m2"}
     assert m["per_model"]["m1"]["call_share"] == pytest.approx(4 / 6)
     assert m["per_model"]["m2"]["tokens"] == 15 + 105
+    assert m["selection_usage"]["calls"] == 0 and m["total_cost"] == pytest.approx(m["cost"])
+
+
+def test_judge_usage_is_reported_and_added_to_total_cost(trees):
+    judge = {
+        "calls": 2,
+        "cached": 1,
+        "prompt_tokens": 300,
+        "completion_tokens": 20,
+        "tokens": 320,
+        "cost": 0.25,
+    }
+    m = compute_metrics(trees, {}, {"t1": [A]}, budget=2, selection={"programs": {"t1": [1]}, "judge": judge})
+    assert m["pass_at_2"] == 1.0
+    assert m["selection_usage"] == judge
+    assert m["total_cost"] == pytest.approx(m["cost"] + 0.25)
 
 
 def test_headline_k_values_include_budget_and_stop_at_it():
-    m = compute_metrics({}, {}, {"x": [A]}, budget=300, strategy="sakana")
+    m = compute_metrics({}, {}, {"x": [A]}, budget=300, selection={"programs": {}})
     assert list(m["pass_at_k"]) == ["1", "10", "50", "100", "250", "300"]
 
 

@@ -78,7 +78,7 @@ def test_weighted_agreement_sums_reward_powers(make_node, make_tree):
 def test_every_strategy_is_deterministic_and_returns_distinct_known_ids(make_node, make_tree):
     nodes = [make_node(i, (i * 7 % 5) / 4, [[[i % 4]]]) for i in range(20)]
     t = make_tree("t", nodes)
-    for name in STRATEGIES:
+    for name in set(STRATEGIES) - {"judge"}:  # the judge needs a model: tests/select/test_select_judge.py
         picks = select_programs(t, name, n=2)
         assert len(picks) == 2 and len(set(picks)) == 2
         assert picks == select_programs(t, name, n=2)

@@ -5,7 +5,8 @@ selection strategy never reruns the search. Imports are found statically (stdlib
 which also sees imports inside functions), from `abmcts.experiment.stages.<stage>`; the
 validation every entry point runs first (`cli`, `validate` and the registries it consults) is
 deliberately not a dependency, since it cannot change a stage's outputs. Print the lists with
-`python -m abmcts.experiment.dvcdeps`; tests/experiment/test_dvc.py checks dvc.yaml against them.
+`python -m abmcts.experiment.dvcdeps` (`--write` puts them into dvc.yaml);
+tests/experiment/test_dvc.py checks dvc.yaml against them.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from modulefinder import ModuleFinder
 from pathlib import Path
 
 STAGES = {"fetch": "fetch.py", "search": "search.py", "select": "select_attempts.py", "score": "score.py"}
-# Files a stage uses without importing them: the sandbox pool starts its worker as a script.
-SCRIPTS = {"src/abmcts/sandbox/pool.py": ("src/abmcts/sandbox/_worker.py",)}
+# Files a stage uses without importing them: the sandbox pool starts its worker as a script, the
+# learned ranker reads its shipped model.
+USES = {
+    "src/abmcts/sandbox/pool.py": ("src/abmcts/sandbox/_worker.py",),
+    "src/abmcts/select/ranker.py": ("src/abmcts/select/ranker_v1.json",),
+}
+SOURCE_SUFFIXES = (".py", ".json")
 
 
 def stage_files(repo: Path, stage: str) -> set[str]:
@@ -28,9 +34,9 @@ def stage_files(repo: Path, stage: str) -> set[str]:
         path = Path(module.__file__ or "")
         if path.is_relative_to(src):
             files.add(str(path.relative_to(repo.resolve())))
-    for module, scripts in SCRIPTS.items():
+    for module, used in USES.items():
         if module in files:
-            files.update(scripts)
+            files.update(used)
     return files
 
 
@@ -38,25 +44,48 @@ def compress(repo: Path, files: set[str]) -> list[str]:
     """`files` with every folder whose Python files are all listed written as the folder."""
     result = set(files)
     for folder in sorted({str(Path(f).parent) for f in files}, key=len):
-        inside = {str(p.relative_to(repo)) for p in (repo / folder).rglob("*.py")}
+        inside = _sources(repo, repo / folder)
         if inside and inside <= files and folder.startswith("src/abmcts/") and folder.count("/") > 1:
             result = {f for f in result if not f.startswith(folder + "/")} | {folder}
     return sorted(result)
 
 
 def expand(repo: Path, deps: list[str]) -> set[str]:
-    """The Python files named by dvc.yaml deps (folders expanded); data deps are skipped."""
+    """The code files named by dvc.yaml deps (folders expanded); data deps (`${...}`) are skipped."""
     files: set[str] = set()
     for dep in deps:
-        path = repo / dep
-        if dep.startswith("${") or not (dep.endswith(".py") or path.is_dir()):
-            continue
-        files |= {str(p.relative_to(repo)) for p in path.rglob("*.py")} if path.is_dir() else {dep}
+        if not dep.startswith("${"):
+            files |= _sources(repo, repo / dep) if (repo / dep).is_dir() else {dep}
     return files
 
 
+def _sources(repo: Path, folder: Path) -> set[str]:
+    return {str(p.relative_to(repo)) for p in folder.rglob("*") if p.suffix in SOURCE_SUFFIXES}
+
+
+def rewrite_dvc_yaml(repo: Path) -> str:
+    """dvc.yaml's text with each stage's code deps replaced by `stage_files` (data deps and
+    everything else kept as written)."""
+    out: list[str] = []
+    stage = None
+    for line in (repo / "dvc.yaml").read_text().splitlines(keepends=True):
+        if line.startswith("  ") and not line.startswith("   ") and line.strip().endswith(":"):
+            stage = line.strip()[:-1]
+        is_code = line.startswith("      - ") and line[8:].startswith(("src/", "pipeline/"))
+        if stage in STAGES and is_code:
+            continue
+        out.append(line)
+        if stage in STAGES and line == "    deps:\n":
+            out += [f"      - {dep}\n" for dep in compress(repo, stage_files(repo, stage))]
+    return "".join(out)
+
+
 if __name__ == "__main__":
+    import sys
+
     root = Path(__file__).resolve().parents[3]
+    if sys.argv[1:] == ["--write"]:
+        (root / "dvc.yaml").write_text(rewrite_dvc_yaml(root))
     for name in STAGES:
         print(f"{name}:")
         for dep in compress(root, stage_files(root, name)):

@@ -19,6 +19,7 @@ class RunPaths:
     search_summary: Path
     selection_dir: Path
     attempts: Path
+    selection: Path
     submission: Path
     submissions: Path
     metrics: Path
@@ -40,6 +41,7 @@ class RunPaths:
             search_summary=run / "search_summary.json",
             selection_dir=sel,
             attempts=sel / "attempts.json",
+            selection=sel / "selection.json",
             submission=sel / "submission.json",
             submissions=sel / "submissions",
             metrics=sel / "metrics.json",

@@ -71,6 +71,7 @@ def _check_names(root: RootConfig) -> None:
     from abmcts.llm.offline import available_models
     from abmcts.search import ALGORITHMS, make_algorithm
     from abmcts.select import STRATEGIES
+    from abmcts.select.strategies import check_selection
 
     search = root.search
     if search.algorithm not in ALGORITHMS:
@@ -86,6 +87,7 @@ def _check_names(root: RootConfig) -> None:
             f"config selection.strategy={root.selection.strategy!r}: "
             f"must be one of {', '.join(sorted(STRATEGIES))}"
         )
+    check_selection(root.selection)  # the strategy's params, ranker artifact, judge model
     offline = available_models()
     for i, spec in enumerate(root.models.specs):
         if spec.is_offline and spec.offline_name not in offline:

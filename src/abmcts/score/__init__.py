@@ -6,6 +6,7 @@ from abmcts.score.metrics import (
     kaggle_score,
     official_score,
     pass_at_2,
+    pass_at_2_per_task,
     pass_at_k_curve,
     solves,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "kaggle_score",
     "official_score",
     "pass_at_2",
+    "pass_at_2_per_task",
     "pass_at_k_curve",
     "pass_at_k_rows",
     "solves",

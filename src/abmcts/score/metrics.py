@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from abmcts.arc.task import Grid
-from abmcts.select.strategies import select_programs
 
 Trees = Mapping[str, dict[str, Any]]
 Solutions = Mapping[str, Sequence[Grid]]
@@ -50,18 +49,27 @@ def pass_at_k_curve(trees: Trees, solutions: Solutions, budget: int) -> list[flo
     return curve
 
 
-def pass_at_2(trees: Trees, solutions: Solutions, strategy: str) -> float:
-    """Sakana-style Pass@2: a task counts if one of the two selected whole programs solves it."""
-    if not solutions:
-        return 0.0
-    solved = 0
+def pass_at_2_per_task(
+    trees: Trees, solutions: Solutions, programs: Mapping[str, Sequence[int]]
+) -> dict[str, bool]:
+    """Per task: does one of the (up to) two selected whole programs solve it? (Sakana-style Pass@2.)
+
+    `programs` is what the select stage chose (selection.json), so scoring never re-runs a strategy.
+    """
+    result = {}
     for task_id, expected in solutions.items():
         tree = trees.get(task_id)
-        if tree is None:
-            continue
-        by_id = {node["id"]: node for node in tree["nodes"]}
-        solved += any(solves(by_id[i], expected) for i in select_programs(tree, strategy, n=2))
-    return solved / len(solutions)
+        by_id = {node["id"]: node for node in tree["nodes"]} if tree is not None else {}
+        picked = [by_id[i] for i in list(programs.get(task_id) or [])[:2] if i in by_id]
+        result[task_id] = any(solves(node, expected) for node in picked)
+    return result
+
+
+def pass_at_2(trees: Trees, solutions: Solutions, programs: Mapping[str, Sequence[int]]) -> float:
+    """Share of tasks solved by one of their two selected whole programs."""
+    if not solutions:
+        return 0.0
+    return sum(pass_at_2_per_task(trees, solutions, programs).values()) / len(solutions)
 
 
 def _attempt_grids(entry: Any) -> list[Any]:

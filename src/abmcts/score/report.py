@@ -9,6 +9,7 @@ from abmcts.score.metrics import Solutions, Trees, kaggle_score, official_score,
 from abmcts.score.usage import ModelUsage, usage_by_model
 
 HEADLINE_K = (1, 10, 50, 100, 250)
+SELECTION_USAGE_KEYS = ("calls", "cached", "prompt_tokens", "completion_tokens", "tokens", "cost")
 
 
 def pass_at_k_rows(curve: list[float]) -> list[dict[str, float]]:
@@ -17,9 +18,18 @@ def pass_at_k_rows(curve: list[float]) -> list[dict[str, float]]:
 
 
 def compute_metrics(
-    trees: Trees, attempts: Mapping[str, Any], solutions: Solutions, budget: int, strategy: str
+    trees: Trees,
+    attempts: Mapping[str, Any],
+    solutions: Solutions,
+    budget: int,
+    selection: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Every reported number for one run; usage counts only tasks being scored."""
+    """Every reported number for one run; usage counts only tasks being scored.
+
+    `selection` is the select stage's `selection.json`: the two programs per task and the judge's
+    usage (calls, tokens, cost), reported apart from the search's and added into `total_cost`.
+    """
+    judge = selection.get("judge") or {}
     curve = pass_at_k_curve(trees, solutions, budget)
     scored = {tid: tree for tid, tree in trees.items() if tid in solutions}
     per_model = usage_by_model(scored)
@@ -32,7 +42,7 @@ def compute_metrics(
     return {
         "pass_at_k": {str(k): curve[k - 1] for k in sorted({*HEADLINE_K, budget}) if 1 <= k <= budget},
         "pass_at_k_curve": curve,
-        "pass_at_2": pass_at_2(trees, solutions, strategy),
+        "pass_at_2": pass_at_2(trees, solutions, selection.get("programs") or {}),
         "official_score": official_score(attempts, solutions),
         "kaggle_score": kaggle_score(attempts, solutions),
         "n_tasks": len(solutions),
@@ -41,6 +51,9 @@ def compute_metrics(
         "completion_tokens": total.completion_tokens,
         "tokens": total.prompt_tokens + total.completion_tokens,
         "cost": total.cost,
+        "selection_usage": {k: judge.get(k, 0) for k in SELECTION_USAGE_KEYS},
+        "total_cost": total.cost + float(judge.get("cost") or 0.0),
+        "ranker_in_sample_tasks": int(selection.get("ranker_in_sample_tasks") or 0),
         "per_model": {
             name: {**usage.to_json(), "call_share": usage.calls / total.calls if total.calls else 0.0}
             for name, usage in per_model.items()

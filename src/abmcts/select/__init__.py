@@ -1,18 +1,22 @@
 """Final-answer selection: strategies, two attempts per test input, submission files."""
 
+from abmcts.select.apply import SelectionResult, select_all
 from abmcts.select.attempts import FALLBACK_GRID, TestAttempts, attempts_for, plan_all, plan_attempts
-from abmcts.select.strategies import STRATEGIES, get_strategy, select_programs
+from abmcts.select.strategies import STRATEGIES, get_strategy, rank_programs, select_programs
 from abmcts.select.submission import benchmarking_entries, write_benchmarking_submissions, write_submission
 
 __all__ = [
     "FALLBACK_GRID",
     "STRATEGIES",
+    "SelectionResult",
     "TestAttempts",
     "attempts_for",
     "benchmarking_entries",
     "get_strategy",
     "plan_all",
     "plan_attempts",
+    "rank_programs",
+    "select_all",
     "select_programs",
     "write_benchmarking_submissions",
     "write_submission",

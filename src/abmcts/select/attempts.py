@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from abmcts.arc.task import Grid, grid_problem
-from abmcts.select.strategies import select_programs
+from abmcts.select.context import SelectionContext
+from abmcts.select.strategies import rank_programs
 
 FALLBACK_GRID: Grid = [[0]]
 
@@ -34,14 +35,21 @@ def _output(node: dict[str, Any], index: int) -> Grid | None:
     return grid if grid is not None and grid_problem(grid) is None else None
 
 
-def plan_attempts(tree: dict[str, Any] | None, strategy: str, n_test: int) -> list[TestAttempts]:
-    """Per test input: the first two distinct valid outputs down the strategy's ranking.
+def plan_attempts(
+    tree: dict[str, Any] | None, strategy: str, n_test: int, ctx: SelectionContext | None = None
+) -> list[TestAttempts]:
+    """Per test input: the first two distinct valid outputs down the strategy's ranking."""
+    ranking = rank_programs(tree, strategy, ctx) if tree is not None else []
+    return attempts_from_ranking(tree, ranking, n_test)
+
+
+def attempts_from_ranking(tree: dict[str, Any] | None, ranking: list[int], n_test: int) -> list[TestAttempts]:
+    """Per test input: the first two distinct valid outputs down `ranking` (node ids, best first).
 
     A program whose output for this input is missing (null/invalid) is skipped in favour of the
     next candidate, and `[[0]]` stands in when no candidate is left, so every test input always
     gets two grids (the Kaggle format requires both).
     """
-    ranking = select_programs(tree, strategy, n=None) if tree is not None else []
     by_id = {node["id"]: node for node in tree["nodes"]} if tree is not None else {}
     plans = []
     for index in range(n_test):

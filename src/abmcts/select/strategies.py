@@ -10,15 +10,20 @@ case) the result is exactly the paper's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from abmcts.errors import ConfigError
+from abmcts.errors import ConfigError, LLMError
+from abmcts.llm.spec import ModelSpec
+from abmcts.select.context import SelectionContext
+from abmcts.select.params import NoParams, parse_params
 from abmcts.select.trees import has_answer, outputs_key
 
 Node = dict[str, Any]
-Strategy = Callable[[list[Node]], list[int]]
+# Whole tree (answered or not) and the task's context -> node ids, best first.
+Strategy = Callable[[list[Node], SelectionContext], list[int]]
 
 
 def sakana(nodes: list[Node]) -> list[int]:
@@ -75,16 +80,42 @@ def weighted_agreement(nodes: list[Node], p: float = 2.0) -> list[int]:
     return [node_id for _, _, node_id in ranked]
 
 
-STRATEGIES: dict[str, Strategy] = {
-    "sakana": sakana,
-    "reward_earliest": reward_earliest,
-    "reward_simplicity": reward_simplicity,
-    "majority_vote": majority_vote,
-    "weighted_agreement": partial(weighted_agreement, p=2.0),
-}
+def _reward_based(fn: Callable[[list[Node]], list[int]]) -> Strategy:
+    """A strategy of the answered nodes alone (no task view, no parameters)."""
+    return lambda nodes, ctx: fn([n for n in nodes if has_answer(n)])
 
 
-def get_strategy(name: str) -> Strategy:
+@dataclass(frozen=True)
+class StrategyDef:
+    """A registered strategy: its ranking function and the dataclass its `params:` must fit."""
+
+    rank: Strategy
+    params: type = NoParams
+
+
+def _registry() -> dict[str, StrategyDef]:
+    from abmcts.select.generalisation import GeneralisationParams, generalisation
+    from abmcts.select.hedge import HedgeParams, hedge
+    from abmcts.select.judge import JudgeParams, judge
+    from abmcts.select.ranker import RankerParams, learned_ranker
+
+    return {
+        "sakana": StrategyDef(_reward_based(sakana)),
+        "reward_earliest": StrategyDef(_reward_based(reward_earliest)),
+        "reward_simplicity": StrategyDef(_reward_based(reward_simplicity)),
+        "majority_vote": StrategyDef(_reward_based(majority_vote)),
+        "weighted_agreement": StrategyDef(_reward_based(partial(weighted_agreement, p=2.0))),
+        "generalisation": StrategyDef(generalisation, GeneralisationParams),
+        "learned_ranker": StrategyDef(learned_ranker, RankerParams),
+        "hedge": StrategyDef(hedge, HedgeParams),
+        "judge": StrategyDef(judge, JudgeParams),
+    }
+
+
+STRATEGIES: dict[str, StrategyDef] = _registry()
+
+
+def get_strategy(name: str) -> StrategyDef:
     try:
         return STRATEGIES[name]
     except KeyError:
@@ -93,21 +124,60 @@ def get_strategy(name: str) -> Strategy:
         ) from None
 
 
-def select_programs(tree: dict[str, Any], strategy: str, n: int | None = 2) -> list[int]:
+def strategy_params(name: str, params: Mapping[str, Any] | None) -> Any:
+    """The strategy's validated parameters (ConfigError naming `selection.params.<key>` otherwise)."""
+    return parse_params(get_strategy(name).params, params, "selection.params")
+
+
+def rank_programs(tree: dict[str, Any], strategy: str, ctx: SelectionContext | None = None) -> list[int]:
+    """Every answered program's id, best first, one per distinct test-output tuple."""
+    if ctx is None:
+        ctx = SelectionContext(params=strategy_params(strategy, None))
+    by_id = {node["id"]: node for node in tree["nodes"]}
+    seen: set[str] = set()
+    ranked: list[int] = []
+    for node_id in get_strategy(strategy).rank(tree["nodes"], ctx):
+        node = by_id[node_id]
+        key = outputs_key(node)
+        if key in seen or not has_answer(node):
+            continue
+        seen.add(key)
+        ranked.append(node_id)
+    return ranked
+
+
+def select_programs(
+    tree: dict[str, Any], strategy: str, n: int | None = 2, ctx: SelectionContext | None = None
+) -> list[int]:
     """Ids of up to `n` whole programs (all if n is None), best first, distinct test outputs.
 
     Programs that produced no test output at all (errors) are never selected.
     """
-    fn = get_strategy(strategy)
-    by_id = {node["id"]: node for node in tree["nodes"]}
-    seen: set[str] = set()
-    picked: list[int] = []
-    for node_id in fn([node for node in tree["nodes"] if has_answer(node)]):
-        key = outputs_key(by_id[node_id])
-        if key in seen:
-            continue
-        seen.add(key)
-        picked.append(node_id)
-        if n is not None and len(picked) == n:
-            break
-    return picked
+    ranked = rank_programs(tree, strategy, ctx)
+    return ranked if n is None else ranked[:n]
+
+
+def check_selection(selection: Any) -> None:
+    """Fail before any work on an unknown strategy, bad `params:`, an unreadable ranker artifact or a
+    judge strategy without a judge."""
+    from abmcts.select.ranker import load_model, ranker_artifact
+
+    artifact = ranker_artifact(selection.strategy, strategy_params(selection.strategy, selection.params))
+    if artifact is not None:
+        load_model(artifact)
+    if selection.strategy == "judge":
+        spec = judge_spec(selection)
+        if spec.is_offline:
+            from abmcts.select.judge import load_offline_judge
+
+            try:
+                load_offline_judge(spec.offline_name)
+            except LLMError as exc:
+                raise ConfigError(f"config selection.judge.model={spec.model!r}: {exc}") from None
+
+
+def judge_spec(selection: Any) -> ModelSpec:
+    """The judge's model spec from `selection.judge` (ConfigError if missing or malformed)."""
+    if selection.judge is None:
+        raise ConfigError("config selection.judge: required when selection.strategy=judge")
+    return ModelSpec.from_dict(selection.judge, name="selection.judge")

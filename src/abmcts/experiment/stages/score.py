@@ -19,9 +19,10 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     trees = load_run_trees(cfg)
     attempts = read_json(paths.attempts, "attempts file")
+    selection = read_json(paths.selection, "selection file")
     solutions = read_json(paths.solutions, "solutions file")
     solutions = {tid: solutions[tid] for tid in trees}
-    metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, cfg.selection.strategy)
+    metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, selection)
     provenance = run_provenance(cfg)
     atomic_write_json(paths.metrics, {**metrics, "provenance": provenance})
     atomic_write_json(paths.pass_at_k, pass_at_k_rows(metrics["pass_at_k_curve"]))

@@ -8,19 +8,37 @@ from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.stages.common import load_run_trees
 from abmcts.io import atomic_write_json, read_json
-from abmcts.select import plan_all, write_benchmarking_submissions, write_submission
+from abmcts.llm.cache import ResponseCache
+from abmcts.select import select_all, write_benchmarking_submissions, write_submission
+from abmcts.select.judge import Judge, judge_client
+from abmcts.select.strategies import judge_spec
 
 
 def select_stage(cfg: RootConfig) -> dict[str, Any]:
+    """Also writes `selection.json`: the two whole programs per task (scored as pass@2) and what a
+    judge model cost, so scoring never re-runs (or re-pays) a strategy."""
     paths = RunPaths.of(cfg)
     trees = load_run_trees(cfg)
     tasks = read_json(paths.tasks, "tasks file")
-    n_test = {tid: len(tasks[tid]["test"]) for tid in trees}
-    plans = plan_all(trees, cfg.selection.strategy, n_test)
+    judge = _judge(cfg)
+    try:
+        result = select_all(trees, tasks, cfg.selection.strategy, cfg.selection.params, judge)
+    finally:
+        if judge is not None:
+            judge.client.cache.close()
     atomic_write_json(
         paths.attempts,
-        {tid: [entry.to_json() for entry in entries] for tid, entries in plans.items()},
+        {tid: [entry.to_json() for entry in entries] for tid, entries in result.plans.items()},
     )
-    write_submission(plans, paths.submission)
-    write_benchmarking_submissions(plans, trees, paths.submissions)
-    return {"tasks": len(plans), "path": str(paths.submission)}
+    atomic_write_json(paths.selection, result.to_json())
+    write_submission(result.plans, paths.submission)
+    write_benchmarking_submissions(result.plans, trees, paths.submissions)
+    return {"tasks": len(result.plans), "path": str(paths.submission), "judge": result.judge}
+
+
+def _judge(cfg: RootConfig) -> Judge | None:
+    """The judge strategy's model behind its own LLMClient on the run's response cache (None otherwise)."""
+    if cfg.selection.strategy != "judge":
+        return None
+    spec = judge_spec(cfg.selection)
+    return Judge(judge_client(spec, ResponseCache(cfg.cache.path, cfg.cache.mode)), spec.name)

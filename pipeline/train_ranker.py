@@ -1,0 +1,19 @@
+"""Fit the learned selection ranker on a training split's trees (writes selection.params.artifact).
+
+python pipeline/train_ranker.py data=arc1_training experiment=full selection=learned_ranker
+"""
+
+import hydra
+from omegaconf import DictConfig
+
+from abmcts.experiment.cli import run_stages
+from abmcts.experiment.stages.train_ranker import train_ranker_stage
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    run_stages({"train_ranker": train_ranker_stage}, cfg)
+
+
+if __name__ == "__main__":
+    main()
