@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import run_tasks
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.tasktable import per_task_rows
 from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import atomic_write_json, read_json
 
@@ -73,8 +73,23 @@ def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
     """Search every selected task (in parallel), writing one tree file per task."""
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
+    if cfg.tracking.enabled:
+        from abmcts.tracking.live import SearchMonitor
+        from abmcts.tracking.runs import stage_run
+
+        with stage_run(cfg, "search") as tracker:
+            monitor = SearchMonitor(tracker, cfg)
+            summary = _search(cfg, tasks, paths, progress, on_result=monitor)
+            monitor.finish()
+        return summary
+    return _search(cfg, tasks, paths, progress)
+
+
+def _search(
+    cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool, on_result: Any = None
+) -> dict[str, Any]:
     start = time.perf_counter()
-    results = run_tasks(cfg, list(tasks.values()), paths, progress=progress)
+    results = run_tasks(cfg, list(tasks.values()), paths, progress=progress, on_result=on_result)
     summary = {
         "tasks": len(results),
         "calls": sum(r["calls"] for r in results),
@@ -142,25 +157,13 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
         plots.plot_model_allocation(trees, paths.plots / "model_allocation.png"),
         plots.plot_cost(trees, paths.plots / "cost.png"),
     ]
+    rows = per_task_rows(trees, attempts, solutions, cfg.selection.strategy, cfg.search.budget)
+    atomic_write_json(paths.per_task, rows)
     if cfg.tracking.enabled:
-        from abmcts.track import log_run
+        from abmcts.tracking.report import log_selection_run
 
-        log_run(
-            tracking_uri=cfg.tracking.uri,
-            experiment=cfg.tracking.experiment,
-            run_name=f"{cfg.run.name}/{cfg.selection.name}",
-            params=asdict(cfg),
-            tags={
-                "data": cfg.data.name,
-                "search": cfg.search.name,
-                "models": cfg.models.name,
-                "selection": cfg.selection.name,
-                "run": cfg.run.name,
-            },
-            metrics=metrics,
-            curve=metrics["pass_at_k_curve"],
-            artifacts=[paths.metrics, paths.submission, *[Path(f) for f in figures]],
-        )
+        artifacts = [paths.metrics, paths.per_task, paths.submission, *[Path(f) for f in figures]]
+        log_selection_run(cfg, metrics, rows, artifacts)
     return metrics
 
 

@@ -50,17 +50,19 @@ def pass_at_k_curve(trees: Trees, solutions: Solutions, budget: int) -> list[flo
     return curve
 
 
+def pass_at_2_solved(tree: dict[str, Any] | None, expected: Sequence[Grid], strategy: str) -> bool:
+    """Does one of the two whole programs the strategy selects solve the task?"""
+    if tree is None:
+        return False
+    by_id = {node["id"]: node for node in tree["nodes"]}
+    return any(solves(by_id[i], expected) for i in select_programs(tree, strategy, n=2))
+
+
 def pass_at_2(trees: Trees, solutions: Solutions, strategy: str) -> float:
     """Sakana-style Pass@2: a task counts if one of the two selected whole programs solves it."""
     if not solutions:
         return 0.0
-    solved = 0
-    for task_id, expected in solutions.items():
-        tree = trees.get(task_id)
-        if tree is None:
-            continue
-        by_id = {node["id"]: node for node in tree["nodes"]}
-        solved += any(solves(by_id[i], expected) for i in select_programs(tree, strategy, n=2))
+    solved = sum(pass_at_2_solved(trees.get(tid), expected, strategy) for tid, expected in solutions.items())
     return solved / len(solutions)
 
 
