@@ -71,7 +71,7 @@ def test_traces_are_read_from_the_finished_tree_file(tmp_path, monkeypatch):
     tree_path.write_text(encoder.dumps({"task_id": "t1", "complete": True}))
     seen = {}
 
-    def fake_trace(client, experiment_id, run_id, task_id, nodes, cached, end_ns):
+    def fake_trace(client, experiment_id, run_id, task_id, nodes, cached, end_ns, wall_s):
         seen.update(task=task_id, ids=[n["id"] for n in nodes], cached=cached)
         return "tr-1"
 

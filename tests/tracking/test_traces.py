@@ -47,8 +47,24 @@ def test_a_task_trace_has_one_llm_span_per_new_call(client_and_experiment):
     assert ok.attributes["abmcts.reward"] == 1.0 and ok.attributes["mlflow.llm.model"] == "m/a"
     assert ok.status.status_code == "OK" and failed.status.status_code == "ERROR"
     assert "RateLimitError" in failed.status.description
-    assert (ok.end_time_ns - ok.start_time_ns) == pytest.approx(0.5e9)
-    assert failed.end_time_ns <= end  # calls laid end to end, finishing when the summary arrived
+    assert (ok.end_time_ns - ok.start_time_ns) == pytest.approx(0.5e9)  # its recorded latency
+    assert failed.end_time_ns <= end  # laid out in order, ending when the summary arrived
+
+
+def test_calls_without_latency_share_the_task_wall_time(client_and_experiment):
+    """Offline models report latency 0: each span gets its share of the task's wall time."""
+    import mlflow
+
+    client, exp, run_id = client_and_experiment
+    nodes = [node(i, None, "offline/x", 0.0, latency_s=0.0) for i in range(4)]
+    end = time.time_ns()
+    trace_id = log_task_trace(client, exp, run_id, "t", nodes, [False] * 4, end_ns=end, wall_s=2.0)
+    mlflow.flush_trace_async_logging()
+    trace = client.get_trace(trace_id)
+    assert trace.info.execution_duration == pytest.approx(2000, abs=1)
+    spans = trace.data.spans[1:]
+    assert [s.end_time_ns - s.start_time_ns for s in spans] == [500_000_000] * 4
+    assert [s.start_time_ns for s in spans] == sorted(s.start_time_ns for s in spans)
 
 
 def test_nothing_new_means_no_trace(client_and_experiment):

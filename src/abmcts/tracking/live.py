@@ -78,6 +78,7 @@ class SearchMonitor:
                 nodes,
                 summary["cached"],
                 end_ns=time.time_ns(),
+                wall_s=summary.get("timings_s", {}).get("task"),
             )
             if trace_id:
                 self.traces.append(trace_id)

@@ -1,7 +1,7 @@
 """One MLflow trace per task, one LLM span per model call, built from the finished task's tree.
 
 Built in the main process after the task's summary arrives, never inside the search: span times
-are synthesised from the recorded latencies (calls laid end to end, ending when the summary came),
+are synthesised (see `log_task_trace`) from the task's wall time and the calls' recorded latencies,
 because the tree file holds no wall-clock times (replay must stay byte-identical). Whether a
 response came from the cache is known only to the process that made the call, so it travels in the
 task summary (`cached`, per node id; None for nodes loaded from a checkpoint, which are not traced
@@ -53,15 +53,23 @@ def log_task_trace(
     nodes: Sequence[Mapping[str, Any]],
     cached: Sequence[bool | None],
     end_ns: int,
+    wall_s: float | None = None,
 ) -> str | None:
-    """Log the trace of the calls this run made for `task_id`; its trace id (None: no new calls)."""
+    """Log the trace of the calls this run made for `task_id`; its trace id (None: no new calls).
+
+    The trace spans the task's wall time `wall_s` (default: the calls' summed latencies), call i
+    starting at i/n of it; a span lasts the call's recorded latency, or its share of the wall time
+    when the model reports none (offline models answer in-process).
+    """
     from mlflow.entities import SpanStatus, SpanStatusCode
 
     calls = [n for n in nodes if n["id"] < len(cached) and cached[n["id"]] is not None]
     if not calls:
         return None
-    durations = [max(1, int(n["latency_s"] * 1e9)) for n in calls]
-    start_ns = end_ns - sum(durations)
+    total_ns = int((wall_s if wall_s else sum(n["latency_s"] for n in calls)) * 1e9)
+    slot = max(1, total_ns // len(calls))
+    durations = [int(n["latency_s"] * 1e9) or slot for n in calls]
+    start_ns = end_ns - max(total_ns, slot * len(calls))
     root = client.start_trace(
         name=f"task {task_id}",
         span_type="AGENT",
@@ -71,8 +79,9 @@ def log_task_trace(
         start_time_ns=start_ns,
         run_id=run_id,
     )
-    t = start_ns
-    for node, duration in zip(calls, durations, strict=True):
+    last_end = end_ns
+    for i, (node, duration) in enumerate(zip(calls, durations, strict=True)):
+        t = start_ns + i * slot
         span = client.start_span(
             name=node["model"],
             trace_id=root.trace_id,
@@ -100,9 +109,7 @@ def log_task_trace(
             status=SpanStatus(SpanStatusCode.ERROR, node["error"] or "") if failed else "OK",
             end_time_ns=t + duration,
         )
-        t += duration
+        last_end = max(last_end, t + duration)
     best = max(n["reward"] for n in nodes)
-    client.end_trace(
-        root.trace_id, outputs={"best_reward": best, "calls": len(calls)}, end_time_ns=max(t, end_ns)
-    )
+    client.end_trace(root.trace_id, outputs={"best_reward": best, "calls": len(calls)}, end_time_ns=last_end)
     return root.trace_id
