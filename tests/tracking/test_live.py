@@ -71,13 +71,17 @@ def test_traces_are_read_from_the_finished_tree_file(tmp_path, monkeypatch):
     tree_path.write_text(encoder.dumps({"task_id": "t1", "complete": True}))
     seen = {}
 
-    def fake_trace(client, experiment_id, run_id, task_id, nodes, cached, end_ns, wall_s):
-        seen.update(task=task_id, ids=[n["id"] for n in nodes], cached=cached)
-        return "tr-1"
+    def fake_trace(task_id, nodes, cached, end_ns, wall_s):
+        seen.update(task=task_id, ids=[n["id"] for n in nodes], cached=cached, wall_s=wall_s)
+        return "trace"
 
-    monkeypatch.setattr("abmcts.tracking.live.log_task_trace", fake_trace)
+    monkeypatch.setattr("abmcts.tracking.live.task_trace", fake_trace)
     monitor = SearchMonitor(Tracker(SimpleNamespace(), "0", "run"), cfg)
-    monitor(summary("t1", 2, 1.0, cached=[True, False]))
+    added = []
+    monitor.traces.add = added.append
+    monitor(summary("t1", 2, 1.0, cached=[True, False]) | {"timings_s": {"task": 1.5}})
     monitor(summary("t2", 2, 1.0, cached=[None, None]))  # resumed complete: nothing new, no trace
-    assert seen == {"task": "t1", "ids": [0, 1], "cached": [True, False]} and monitor.traces == ["tr-1"]
+    assert seen == {"task": "t1", "ids": [0, 1], "cached": [True, False], "wall_s": 1.5} and added == [
+        "trace"
+    ]
     assert json.loads(tree_path.read_text())["complete"]

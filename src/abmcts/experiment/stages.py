@@ -79,9 +79,10 @@ def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
 
         with stage_run(cfg, "search") as tracker:
             monitor = SearchMonitor(tracker, cfg)
-            summary = _search(cfg, tasks, paths, progress, on_result=monitor)
-            monitor.finish()
-        return summary
+            try:
+                return _search(cfg, tasks, paths, progress, on_result=monitor)
+            finally:
+                monitor.close()
     return _search(cfg, tasks, paths, progress)
 
 

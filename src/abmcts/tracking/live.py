@@ -1,4 +1,5 @@
-"""The search stage's live view: `progress/*` metrics and each task's trace, as tasks finish.
+"""The search stage's live view: `progress/*` metrics as tasks finish, and each task's trace
+(written in batches, at least every FLUSH_EVERY_S seconds).
 
 Called from `run_tasks`'s `on_result` hook in the main process. A tracking failure (server gone)
 is logged once and stops further tracking; it never fails the search, whose results are on disk.
@@ -15,9 +16,10 @@ from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import read_json
 from abmcts.tracking.runs import Tracker
-from abmcts.tracking.traces import log_task_trace, sampled
+from abmcts.tracking.traces import TraceWriter, sampled, task_trace
 
 log = logging.getLogger(__name__)
+FLUSH_EVERY_S = 10.0  # buffered traces reach the UI at least this often (and in batches: cheaper)
 
 
 class SearchMonitor:
@@ -29,7 +31,8 @@ class SearchMonitor:
         self.paths = RunPaths.of(cfg)
         self.done = self.calls = self.solved_train = 0
         self.cost = 0.0
-        self.traces: list[str] = []
+        self.traces = TraceWriter(cfg.tracking.uri, tracker.experiment_id, tracker.run_id)
+        self._last_flush = time.monotonic()
         self.busy_s = 0.0  # time spent here, for the overhead benchmark
         self.failed = False
 
@@ -70,22 +73,27 @@ class SearchMonitor:
         ):
             path = self.paths.tree(task_id)
             nodes = read_tree_nodes(read_json(path, "tree file"), f"tree file {path}")
-            trace_id = log_task_trace(
-                tracker.client,
-                tracker.experiment_id,
-                tracker.run_id,
+            trace = task_trace(
                 task_id,
                 nodes,
                 summary["cached"],
                 end_ns=time.time_ns(),
                 wall_s=summary.get("timings_s", {}).get("task"),
             )
-            if trace_id:
-                self.traces.append(trace_id)
+            if trace is not None:
+                self.traces.add(trace)
+        if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
+            self.traces.flush()
+            self._last_flush = time.monotonic()
 
-    def finish(self) -> None:
-        """Wait until every trace is written (MLflow exports them in the background)."""
-        if self.traces:
-            import mlflow
-
-            mlflow.flush_trace_async_logging()
+    def close(self) -> None:
+        """Write the traces still buffered (the search stage calls it when the search ends)."""
+        if self.failed:
+            return
+        start = time.perf_counter()
+        try:
+            self.traces.flush()
+        except Exception as exc:  # noqa: BLE001 - the search is done and on disk either way
+            self.failed = True
+            log.warning("MLflow traces not written: %s: %s", type(exc).__name__, exc)
+        self.busy_s += time.perf_counter() - start

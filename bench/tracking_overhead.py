@@ -1,0 +1,103 @@
+"""What MLflow tracking costs a cold offline search: wall time with tracking off vs on, side by side.
+
+Each repetition runs the search stage twice on the same tasks with fresh (cold) caches, once with
+`tracking.enabled=false` and once with live progress and a trace per task (order alternating), in
+this process, with mlflow imported beforehand (its import, once per process, is reported apart).
+It also checks that the tree files of both runs are byte-identical (tracking never changes them)
+and reports the time spent in the main-process hook (`SearchMonitor`), which overlaps the workers.
+
+    python bench/tracking_overhead.py [--tasks 16] [--budget 50] [--reps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def config(tmp: Path, name: str, tracked: bool, tasks: int, budget: int):
+    from hydra import compose, initialize_config_dir
+
+    from abmcts.experiment.validate import validate_config
+
+    overrides = [
+        "experiment=smoke",
+        f"data.limit={tasks}",
+        f"search.budget={budget}",
+        "executor.n_jobs=2",
+        f"data_dir={tmp / 'data'}",
+        f"run.root={tmp / name}",
+        f"cache.path={tmp / name / 'cache' / 'responses.sqlite'}",  # a fresh cache: a cold run
+        "tracking=mlflow_local" if tracked else "tracking=none",
+        f"tracking.uri=sqlite:///{tmp / 'mlflow.db'}",
+    ]
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        return validate_config(compose(config_name="config", overrides=overrides))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=16)
+    parser.add_argument("--budget", type=int, default=50)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+
+    import abmcts.tracking.live as live
+    from abmcts.experiment import stages
+    from abmcts.experiment.paths import RunPaths
+
+    start = time.perf_counter()
+    import mlflow  # noqa: F401
+
+    print(f"mlflow import: {time.perf_counter() - start:.2f} s (once per tracked process)")
+    monitors: list = []
+    original_init = live.SearchMonitor.__init__
+
+    def keep(self, *a, **k):  # remember each run's monitor to read its busy time
+        original_init(self, *a, **k)
+        monitors.append(self)
+
+    live.SearchMonitor.__init__ = keep
+    walls: dict[str, list[float]] = {"off": [], "on": []}
+    busy: list[float] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = Path(scratch)
+        stages.fetch_stage(config(tmp, "fetch", False, args.tasks, args.budget))
+        for rep in range(args.reps):
+            order = ("off", "on") if rep % 2 == 0 else ("on", "off")
+            trees = {}
+            for mode in order:
+                cfg = config(tmp, f"{mode}{rep}", mode == "on", args.tasks, args.budget)
+                t0 = time.perf_counter()
+                stages.search_stage(cfg, progress=False)
+                walls[mode].append(time.perf_counter() - t0)
+                trees[mode] = {p.name: p.read_bytes() for p in sorted(RunPaths.of(cfg).trees.glob("*.json"))}
+                if mode == "on":
+                    busy.append(monitors[-1].busy_s)
+            if trees["off"] != trees["on"]:
+                sys.exit(f"rep {rep}: tree files differ between tracking off and on")
+            print(
+                f"rep {rep}: off {walls['off'][-1]:.2f} s, on {walls['on'][-1]:.2f} s, hook {busy[-1]:.3f} s"
+            )
+    ratios = [on / off for on, off in zip(walls["on"], walls["off"], strict=True)]
+    calls = args.tasks * args.budget
+    mean_off = statistics.mean(walls["off"])
+    print(f"{args.tasks} tasks x {args.budget} calls, {args.reps} reps; trees byte-identical: yes")
+    print(f"wall off: {mean_off:.2f} s (sd {statistics.stdev(walls['off']):.2f})")
+    print(f"wall on:  {statistics.mean(walls['on']):.2f} s (sd {statistics.stdev(walls['on']):.2f})")
+    print(
+        f"on/off:   {statistics.mean(ratios):.3f} (sd {statistics.stdev(ratios):.3f}, per rep {[round(r, 3) for r in ratios]})"
+    )
+    print(
+        f"main-process hook: {statistics.mean(busy):.3f} s per run = {1e3 * statistics.mean(busy) / calls:.2f} ms per call"
+    )
+
+
+if __name__ == "__main__":
+    main()
