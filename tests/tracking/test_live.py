@@ -40,6 +40,7 @@ def test_progress_metrics_step_with_tasks_done(tmp_path):
     monitor = SearchMonitor(Tracker(client, "0", "run"), cfg)
     monitor(summary("a", 8, 1.0))
     monitor(summary("b", 8, 0.5))
+    monitor.close()  # the writer thread has logged everything queued
     last = {m.key: (m.value, m.step) for m in client.batches[-1]}
     assert last == {
         "progress/tasks_done": (2.0, 2),
@@ -55,6 +56,7 @@ def test_a_failing_store_is_reported_once_and_the_search_goes_on(tmp_path, caplo
     with caplog.at_level(logging.WARNING):
         for i in range(3):
             monitor(summary(f"t{i}", 8, 0.0))
+        monitor.close()
     assert monitor.failed and monitor.done == 3 and monitor.calls == 24
     assert [r.message for r in caplog.records].count(
         "MLflow tracking stopped (the search goes on): ConnectionError: tracking server gone"
@@ -81,6 +83,7 @@ def test_traces_are_read_from_the_finished_tree_file(tmp_path, monkeypatch):
     monitor.traces.add = added.append
     monitor(summary("t1", 2, 1.0, cached=[True, False]) | {"timings_s": {"task": 1.5}})
     monitor(summary("t2", 2, 1.0, cached=[None, None]))  # resumed complete: nothing new, no trace
+    monitor.close()
     assert seen == {"task": "t1", "ids": [0, 1], "cached": [True, False], "wall_s": 1.5} and added == [
         "trace"
     ]

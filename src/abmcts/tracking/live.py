@@ -1,13 +1,17 @@
 """The search stage's live view: `progress/*` metrics as tasks finish, and each task's trace
 (written in batches, at least every FLUSH_EVERY_S seconds).
 
-Called from `run_tasks`'s `on_result` hook in the main process. A tracking failure (server gone)
-is logged once and stops further tracking; it never fails the search, whose results are on disk.
+`SearchMonitor` is `run_tasks`'s `on_result` hook. The hook itself only counts and queues; one
+background thread does the MLflow writes (sqlite commits wait on the disk), so the main process
+keeps collecting results while the workers search. A tracking failure (server gone) is logged
+once and stops further tracking; it never fails the search, whose results are on disk.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from typing import Any
 
@@ -20,6 +24,7 @@ from abmcts.tracking.traces import TraceWriter, sampled, task_trace
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY_S = 10.0  # buffered traces reach the UI at least this often (and in batches: cheaper)
+_DONE = object()
 
 
 class SearchMonitor:
@@ -32,38 +37,60 @@ class SearchMonitor:
         self.done = self.calls = self.solved_train = 0
         self.cost = 0.0
         self.traces = TraceWriter(cfg.tracking.uri, tracker.experiment_id, tracker.run_id)
-        self._last_flush = time.monotonic()
-        self.busy_s = 0.0  # time spent here, for the overhead benchmark
+        self.busy_s = 0.0  # the writer thread's wall and CPU time, for the overhead benchmark
+        self.busy_cpu_s = 0.0
         self.failed = False
+        self._last_flush = time.monotonic()
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._drain, name="mlflow-progress", daemon=True)
+        self._thread.start()
 
     def __call__(self, summary: dict[str, Any]) -> None:
         self.done += 1
         self.calls += summary["calls"]
         self.cost += summary.get("cost", 0.0)
         self.solved_train += summary["best_reward"] == 1.0
-        if self.failed:
-            return
-        start = time.perf_counter()
-        try:
-            self._log(summary)
-        except Exception as exc:  # noqa: BLE001 - tracking must never fail a search
-            self.failed = True
-            log.warning("MLflow tracking stopped (the search goes on): %s: %s", type(exc).__name__, exc)
-        self.busy_s += time.perf_counter() - start
+        progress = {
+            "tasks_done": self.done,
+            "calls": self.calls,
+            "cost_usd": self.cost,
+            "solved_train": self.solved_train,
+        }
+        self._queue.put((summary, progress, int(time.time() * 1000), time.time_ns()))
 
-    def _log(self, summary: dict[str, Any]) -> None:
+    def close(self) -> None:
+        """Write what is still queued and buffered, then stop the writer (end of the search)."""
+        self._queue.put(_DONE)
+        self._thread.join()
+
+    def _drain(self) -> None:
+        while True:
+            item = self._queue.get()
+            final = item is _DONE
+            start, cpu = time.perf_counter(), time.thread_time()
+            if not self.failed:
+                try:
+                    if final:
+                        self.traces.flush()
+                    else:
+                        self._log(*item)
+                except Exception as exc:  # noqa: BLE001 - tracking must never fail a search
+                    self.failed = True
+                    log.warning(
+                        "MLflow tracking stopped (the search goes on): %s: %s", type(exc).__name__, exc
+                    )
+            self.busy_s += time.perf_counter() - start
+            self.busy_cpu_s += time.thread_time() - cpu
+            if final:
+                return
+
+    def _log(self, summary: dict[str, Any], progress: dict[str, float], now_ms: int, now_ns: int) -> None:
         from mlflow.entities import Metric
 
         tracking, tracker = self.cfg.tracking, self.tracker
-        now_ms = int(time.time() * 1000)
         if tracking.progress:
-            values = {
-                "tasks_done": self.done,
-                "calls": self.calls,
-                "cost_usd": self.cost,
-                "solved_train": self.solved_train,
-            }
-            metrics = [Metric(f"progress/{k}", float(v), now_ms, self.done) for k, v in values.items()]
+            step = int(progress["tasks_done"])
+            metrics = [Metric(f"progress/{k}", float(v), now_ms, step) for k, v in progress.items()]
             tracker.client.log_batch(tracker.run_id, metrics=metrics)
         task_id = summary["task_id"]
         if (
@@ -77,7 +104,7 @@ class SearchMonitor:
                 task_id,
                 nodes,
                 summary["cached"],
-                end_ns=time.time_ns(),
+                end_ns=now_ns,
                 wall_s=summary.get("timings_s", {}).get("task"),
             )
             if trace is not None:
@@ -85,15 +112,3 @@ class SearchMonitor:
         if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
             self.traces.flush()
             self._last_flush = time.monotonic()
-
-    def close(self) -> None:
-        """Write the traces still buffered (the search stage calls it when the search ends)."""
-        if self.failed:
-            return
-        start = time.perf_counter()
-        try:
-            self.traces.flush()
-        except Exception as exc:  # noqa: BLE001 - the search is done and on disk either way
-            self.failed = True
-            log.warning("MLflow traces not written: %s: %s", type(exc).__name__, exc)
-        self.busy_s += time.perf_counter() - start
