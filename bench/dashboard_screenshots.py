@@ -1,7 +1,7 @@
 """Screenshots of the team dashboard: a small offline multirun, MLflow's UI, and a tree page.
 
-Runs `pipeline/run.py -m search=ab_mcts_a,repeated_sampling selection=sakana,majority_vote` (4 tasks,
-8 calls each, offline models) in a scratch copy of the project, starts `mlflow server` on 127.0.0.1
+Runs `pipeline/run.py -m search=ab_mcts_a,ab_mcts_m selection=sakana,majority_vote` (4 tasks,
+16 calls each, offline models) in a scratch copy of the project, starts `mlflow server` on 127.0.0.1
 with that sqlite store, and has headless Chromium photograph the experiment's runs (nested), one
 run's page, a strategy's page, the traces list and one trace, the experiment overview (token usage,
 latency, errors), and a tree page from `pipeline/view.py`. Chromium is driven over the DevTools
@@ -28,8 +28,8 @@ from pathlib import Path
 from chromium_cdp import Browser  # bench/ is on sys.path when a bench script runs
 
 REPO = Path(__file__).resolve().parent.parent
-RUN = ["experiment=smoke", "data.limit=4", "search.budget=8", "executor.n_jobs=2", "tracking=mlflow_local"]
-SWEEP = ["search=ab_mcts_a,repeated_sampling", "selection=sakana,majority_vote"]
+RUN = ["experiment=smoke", "data.limit=4", "search.budget=16", "executor.n_jobs=2", "tracking=mlflow_local"]
+SWEEP = ["search=ab_mcts_a,ab_mcts_m", "selection=sakana,majority_vote"]
 
 
 def free_port() -> int:
@@ -130,7 +130,7 @@ def main() -> None:
     start = time.perf_counter()
     run(work, "pipeline/run.py", "-m", *RUN, *SWEEP)
     print(f"multirun: {time.perf_counter() - start:.1f} s")
-    view = run(work, "pipeline/view.py", *RUN, "search=ab_mcts_a", "00d62c1b").strip().splitlines()[-1]
+    view = run(work, "pipeline/view.py", *RUN, "search=ab_mcts_m", "00d62c1b").strip().splitlines()[-1]
 
     from mlflow.tracking import MlflowClient
 

@@ -273,7 +273,7 @@ h1 {{ font-size: 16px; margin: 0 0 2px; }} .sub {{ color: #666; }}
 .node circle {{ stroke-width: 3; cursor: pointer; }}
 .node:hover circle, .node.sel circle {{ stroke: #000 !important; stroke-width: 4; }}
 .badge {{ font: bold 10px system-ui, sans-serif; fill: #b00; text-anchor: middle; pointer-events: none; }}
-pre {{ white-space: pre-wrap; word-break: break-all; background: #fff; border: 1px solid #ddd; padding: 6px; overflow: auto; max-height: 40vh; }}
+pre {{ white-space: pre-wrap; word-break: break-all; background: #fff; border: 1px solid #ddd; padding: 6px; overflow: auto; max-height: 30vh; }}
 table.facts td {{ padding: 1px 8px 1px 0; vertical-align: top; }} table.facts td:first-child {{ color: #666; }}
 .pair {{ display: inline-block; margin: 4px 14px 8px 0; vertical-align: top; }}
 .pair .cap {{ color: #666; font-size: 11px; }}
@@ -326,6 +326,8 @@ function show(id) {{
     const tr = el("tr"); tr.appendChild(el("td", k)); tr.appendChild(el("td", v)); facts.appendChild(tr);
   }}
   side.appendChild(facts);
+  side.appendChild(el("h3", "code"));
+  side.appendChild(d.code === null ? el("p", "no code", "none") : el("pre", d.code));
   if (d.grids.length) side.appendChild(el("h3", "outputs (left) and expected (right)"));
   for (const [name, got, want, known] of d.grids) {{
     const box = el("div", null, "pair");
@@ -335,8 +337,6 @@ function show(id) {{
     if (known) box.appendChild(drawGrid(want));
     side.appendChild(box);
   }}
-  side.appendChild(el("h3", "code"));
-  side.appendChild(d.code === null ? el("p", "no code", "none") : el("pre", d.code));
   history.replaceState(null, "", "#node-" + Number(id));
 }}
 document.querySelectorAll(".node").forEach(g => {{
