@@ -75,6 +75,8 @@ def test_default_is_small_and_offline():
         ("search.reward=fuzzy", "search.reward"),
         ("data.limit=-3", "data.limit"),
         ("executor.timeout_s=0", "executor.timeout_s"),
+        ("++tracking.trace_sample=1.5", "tracking.trace_sample"),
+        ("++tracking.tree_views=-1", "tracking.tree_views"),
     ],
 )
 def test_bad_values_name_the_key(override, needle):
