@@ -85,6 +85,11 @@ EXPAND_ONE_LEVEL = """(() => {
   collapsed.forEach(b => b.click());
   return collapsed.length;
 })()"""
+FIRST_LLM_SPAN = """(() => {
+  const spans = Array.from(document.querySelectorAll('span'))
+    .filter(e => e.children.length === 0 && (e.innerText || '').trim().startsWith('offline/'));
+  if (spans.length) spans[0].click();
+})()"""
 CLOSE_POPUPS = """(() => {
   for (const b of document.querySelectorAll('button')) {
     if (b.getAttribute('aria-label') === 'Close' || b.innerText.trim() === 'Got it') b.click();
@@ -104,6 +109,8 @@ def shoot(browser: Browser, url: str, wait_text: str, out: Path, expand_runs: bo
         browser.eval("document.querySelector('[role=row] a, [role=row] [role=link], tbody tr td a')?.click()")
         time.sleep(3)
         browser.eval(CLOSE_POPUPS)
+        browser.eval(FIRST_LLM_SPAN)  # show one model call's inputs and outputs
+        time.sleep(2)
     time.sleep(1)
     shrink(browser.screenshot(out))
     print(f"{out.name}: {url}")

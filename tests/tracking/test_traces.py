@@ -3,12 +3,13 @@ written in batches and linked to the run."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 from tracking_helpers import node
 
-from abmcts.tracking.traces import TraceWriter, sampled, task_trace
+from abmcts.tracking.traces import TraceWriter, fenced, sampled, task_trace
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +87,17 @@ def test_sampling_is_deterministic_and_near_the_fraction():
     assert picked == [t for t in ids if sampled(t, 0.25)]
     assert 400 < len(picked) < 600
     assert all(sampled(t, 1.0) for t in ids) and not any(sampled(t, 0.0) for t in ids)
+
+
+def test_llm_text_in_span_outputs_is_a_code_block_it_cannot_close():
+    """MLflow's UI renders string outputs as Markdown: code and errors go in a fence that is
+    longer than any backtick run inside them, so `<script>`, headings or links stay text."""
+    hostile = "# title\n```\n</code><script>alert(1)</script>\n````"
+    block = fenced(hostile, "python")
+    assert block.startswith("`````python\n") and block.endswith("\n`````")
+    assert block[len("`````python\n") : -len("\n`````")] == hostile
+    trace = task_trace(
+        "t", [node(0, None, "m", 0.0, code=hostile, error="<b>x</b>")], [False], time.time_ns()
+    )
+    outputs = json.loads(trace.spans[1]["attributes"]["mlflow.spanOutputs"])
+    assert outputs["code"] == fenced(hostile, "python") and outputs["error"] == fenced("<b>x</b>")

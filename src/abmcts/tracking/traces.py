@@ -21,6 +21,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -68,6 +69,15 @@ def _span(
     }
 
 
+def fenced(text: str, language: str = "") -> str:
+    """Untrusted text as a Markdown code block: MLflow's UI renders string span outputs as Markdown,
+    so LLM-written code would otherwise become headings, links or HTML. The fence is longer than
+    any backtick run in the text, so the text cannot close it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
 def _call_attributes(node: Mapping[str, Any], cached: bool) -> dict[str, Any]:
     prompt, completion = node["prompt_tokens"], node["completion_tokens"]
     code = node["code"] or ""
@@ -81,8 +91,10 @@ def _call_attributes(node: Mapping[str, Any], cached: bool) -> dict[str, Any]:
         "mlflow.spanOutputs": {
             "reward": node["reward"],
             "train_correct": node["train_correct"],
-            "error": node["error"],
-            "code": code[:CODE_PREVIEW_CHARS] + ("..." if len(code) > CODE_PREVIEW_CHARS else ""),
+            "error": None if node["error"] is None else fenced(node["error"]),
+            "code": fenced(
+                code[:CODE_PREVIEW_CHARS] + ("\n..." if len(code) > CODE_PREVIEW_CHARS else ""), "python"
+            ),
         },
         "mlflow.llm.model": node["model"],
         "mlflow.chat.tokenUsage": {
