@@ -116,6 +116,51 @@ def shoot(browser: Browser, url: str, wait_text: str, out: Path, expand_runs: bo
     print(f"{out.name}: {url}")
 
 
+PWN = "document.body.setAttribute('data-pwned','{}')"
+HOSTILE_CODE = f'# pwn\n</code><script>{PWN.format(1)}</script><img src=x onerror="{PWN.format(2)}">\n```\n<script>{PWN.format(3)}</script>'
+
+
+def log_hostile_trace(work: Path) -> str:
+    """A trace whose model wrote markup, in its own experiment; returns that experiment's id."""
+    from mlflow.tracking import MlflowClient
+
+    from abmcts.tracking.traces import TraceWriter, task_trace
+
+    uri = f"sqlite:///{work / 'mlflow.db'}"
+    client = MlflowClient(uri)
+    experiment = client.create_experiment("abmcts-xss-check")
+    run_id = client.create_run(experiment, run_name="xss-check").info.run_id
+    node = {
+        "id": 0, "parent": None, "model": "offline/evil", "prompt_hash": "p", "sample_index": 0,
+        "code": HOSTILE_CODE, "reward": 0.0, "train_correct": [False], "train_outputs": [None],
+        "test_outputs": [None], "prompt_tokens": 100, "completion_tokens": 10, "cost": 0.0,
+        "latency_s": 0.5, "error": f"<img src=x onerror=\"{PWN.format(4)}\">", "exec_errors": None,
+    }  # fmt: skip
+    writer = TraceWriter(uri, experiment, run_id)
+    writer.add(task_trace("xss00000", [node], [False], time.time_ns()))
+    writer.flush()
+    return experiment
+
+
+def check_hostile_trace(browser: Browser, url: str) -> None:
+    """Open the hostile call in MLflow's trace view: its markup must show as text and never run."""
+    browser.goto(url, "document.body.innerText.includes('xss00000')")
+    time.sleep(2)
+    browser.eval(CLOSE_POPUPS)
+    browser.eval("document.querySelector('[role=row] a, [role=row] [role=link]')?.click()")
+    time.sleep(3)
+    browser.eval(CLOSE_POPUPS)
+    browser.eval(FIRST_LLM_SPAN)
+    time.sleep(3)
+    pwned = browser.eval("document.body.getAttribute('data-pwned')")
+    shown = browser.eval(f"document.body.innerText.includes({PWN.format(1)!r})")
+    print(
+        f"hostile trace in MLflow's UI: markup shown as text: {shown}; injected script ran: {pwned is not None}"
+    )
+    if pwned is not None or not shown:
+        raise SystemExit("MLflow's trace view ran or hid LLM-written markup")
+
+
 def shrink(png: Path) -> None:
     """Palette-quantise (256 colours): UI screenshots shrink ~4x and stay readable."""
     from PIL import Image
@@ -148,6 +193,7 @@ def main() -> None:
     )[0]
     child = client.search_runs([exp], f"tags.`mlflow.parentRunId` = '{pipeline.info.run_id}'")[0]
 
+    xss_experiment = log_hostile_trace(work)
     port = free_port()
     server = start_server(work, port)
     out = Path(args.out)
@@ -168,6 +214,9 @@ def main() -> None:
         )
         shoot(browser, f"{base}/overview/usage?startTime=ALL", "Token", out / "mlflow_overview.png")
         shoot(browser, f"{(work / view).resolve().as_uri()}#node-2", "code", out / "tree_view.png")
+        check_hostile_trace(
+            browser, f"http://127.0.0.1:{port}/#/experiments/{xss_experiment}/traces?startTime=ALL"
+        )
     finally:
         browser.close()
         os.killpg(server.pid, signal.SIGTERM)
