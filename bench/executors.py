@@ -20,9 +20,10 @@ from full_run import PeakMemory  # bench/ is on sys.path when a bench script run
 from hydra import compose, initialize_config_dir
 from joblib.externals.loky import get_reusable_executor
 
-from abmcts.experiment import stages
 from abmcts.experiment.parallel import joblib_backend
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.stages.fetch import fetch_stage
+from abmcts.experiment.stages.search import search_stage
 from abmcts.experiment.validate import validate_config
 
 CONF = str(Path(__file__).resolve().parents[1] / "conf")
@@ -42,6 +43,7 @@ def config(tmp: Path, executor: str, tasks: int, budget: int, n_jobs: int):
                 f"data_dir={tmp / 'data'}",
                 f"run.root={tmp / executor}",
                 f"cache.path={tmp / executor / 'cache' / 'responses.sqlite'}",
+                f"cache.executions_path={tmp / executor / 'cache' / 'executions.sqlite'}",
             ],
         )
     return validate_config(cfg)
@@ -74,11 +76,11 @@ def main() -> None:
         for name in names:
             cfg = config(Path(tmp), name, args.tasks, args.budget, args.n_jobs)
             if not reference:
-                stages.fetch_stage(cfg)
+                fetch_stage(cfg)
             up = startup_s(cfg)
             with PeakMemory(every_s=0.1) as memory:
                 start = time.perf_counter()
-                summary = stages.search_stage(cfg, progress=False)
+                summary = search_stage(cfg, progress=False)
                 wall = time.perf_counter() - start
             if name == "local":  # loky keeps idle workers for reuse; free them for the next readings
                 get_reusable_executor().shutdown(wait=True)

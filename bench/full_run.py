@@ -29,8 +29,11 @@ import psutil
 from hydra import compose, initialize_config_dir
 
 from abmcts import track
-from abmcts.experiment import stages
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.stages.fetch import fetch_stage
+from abmcts.experiment.stages.score import score_stage
+from abmcts.experiment.stages.search import search_stage
+from abmcts.experiment.stages.select import select_stage
 from abmcts.experiment.validate import validate_config
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -80,6 +83,7 @@ def config(args: argparse.Namespace, root: str, mode: str) -> Any:
         f"data_dir={work / 'data'}",
         f"run.root={work / root}",
         f"cache.path={work / 'cache' / 'responses.sqlite'}",
+        f"cache.executions_path={work / 'cache' / 'executions.sqlite'}",
         f"cache.mode={mode}",
         f"++cache.executions={'false' if args.no_exec_cache and mode == 'replay' else 'true'}",
         "tracking=mlflow_local",
@@ -109,17 +113,17 @@ def run_phase(args: argparse.Namespace, name: str, mode: str) -> dict[str, Any]:
     if paths.run_dir.exists():
         shutil.rmtree(paths.run_dir)
     if not paths.tasks.exists():
-        stages.fetch_stage(cfg)
+        fetch_stage(cfg)
     walls: dict[str, float] = {}
     box: dict[str, float] = {}
     track.log_run = timed_log_run(box)
     with PeakMemory() as mem:
         start = time.perf_counter()
-        summary = stages.search_stage(cfg, progress=False)
+        summary = search_stage(cfg, progress=False)
         walls["search"] = time.perf_counter() - start
-        for stage in ("select", "score"):
+        for stage, run_stage in (("select", select_stage), ("score", score_stage)):
             t = time.perf_counter()
-            result = getattr(stages, f"{stage}_stage")(cfg)
+            result = run_stage(cfg)
             walls[stage] = time.perf_counter() - t
         walls["total"] = time.perf_counter() - start
     timings = summary["timings_s"]

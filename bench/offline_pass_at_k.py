@@ -18,7 +18,10 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from abmcts.experiment import stages
+from abmcts.experiment.stages.fetch import fetch_stage
+from abmcts.experiment.stages.score import score_stage
+from abmcts.experiment.stages.search import search_stage
+from abmcts.experiment.stages.select import select_stage
 from abmcts.experiment.validate import validate_config
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -41,6 +44,7 @@ def run_cell(data: str, setup: list[str], args: argparse.Namespace) -> dict:
         f"data_dir={args.workdir}/data",
         f"run.root={args.workdir}/runs",
         f"cache.path={args.workdir}/cache/responses.sqlite",
+        f"cache.executions_path={args.workdir}/cache/executions.sqlite",
     ]
     if args.limit:
         overrides.append(f"data.limit={args.limit}")
@@ -48,10 +52,10 @@ def run_cell(data: str, setup: list[str], args: argparse.Namespace) -> dict:
         cfg = validate_config(compose(config_name="config", overrides=overrides))
     start = time.perf_counter()
     if not (Path(cfg.data_dir) / cfg.data.name / "tasks.json").exists():
-        stages.fetch_stage(cfg)
-    stages.search_stage(cfg, progress=False)
-    stages.select_stage(cfg)
-    metrics = stages.score_stage(cfg)
+        fetch_stage(cfg)
+    search_stage(cfg, progress=False)
+    select_stage(cfg)
+    metrics = score_stage(cfg)
     curve = metrics["pass_at_k_curve"]
     return {
         "n_tasks": metrics["n_tasks"],

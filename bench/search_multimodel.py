@@ -61,7 +61,7 @@ def main() -> None:
                 tree = algo.init_tree()
                 fns, best_model = models_for(p, 100 * p + s)
                 for _ in range(args.steps):
-                    tree = algo.step(tree, fns)
+                    tree = algo.step(tree, fns, inplace=True)
                 stats = tree.action_stats()
                 shares.append(stats.get(best_model, {"calls": 0})["calls"] / args.steps)
                 bests.append(max(v["max"] for v in stats.values()))

@@ -23,7 +23,7 @@ from abmcts.search import make_algorithm
 VARIANTS = {
     "ab_mcts_a(gaussian)": ("ab_mcts_a", {"dist": "gaussian"}),
     "ab_mcts_a(beta)": ("ab_mcts_a", {"dist": "beta"}),
-    "ab_mcts_m": ("ab_mcts_m", {}),
+    "ab_mcts_m": ("ab_mcts_m", {"model_selection": "stack"}),
     "ab_mcts_m(thompson)": ("ab_mcts_m", {"model_selection": "thompson"}),
     "repeated_sampling": ("repeated_sampling", {}),
     "sequential_refinement": ("sequential_refinement", {}),
@@ -44,7 +44,7 @@ algo = tq.ABMCTSA()
 state = algo.init_tree()
 t = time.perf_counter()
 for _ in range(steps):
-    state = algo.step(state, fns)
+    state = algo.step(state, fns, inplace=True)
 print(time.perf_counter() - t)
 """
 
@@ -73,7 +73,7 @@ def measure(
     times = []
     for _ in range(max(sizes)):
         t = time.perf_counter()
-        tree = algo.step(tree, fns)
+        tree = algo.step(tree, fns, inplace=True)
         times.append(time.perf_counter() - t)
     per = {n: 1e3 * statistics.median(times[max(0, n - window) : n]) for n in sizes}
     return per, sum(times[:250])

@@ -16,7 +16,7 @@ from abmcts.search import make_algorithm
 ALGOS = {
     "ab_mcts_a(gaussian)": ("ab_mcts_a", {"dist": "gaussian"}),
     "ab_mcts_a(beta)": ("ab_mcts_a", {"dist": "beta"}),
-    "ab_mcts_m": ("ab_mcts_m", {}),
+    "ab_mcts_m": ("ab_mcts_m", {"model_selection": "stack"}),
     "repeated_sampling": ("repeated_sampling", {}),
     "sequential_refinement": ("sequential_refinement", {}),
     "standard_mcts": ("standard_mcts", {}),
@@ -45,7 +45,7 @@ def best_after(name: str, kwargs: dict, kind: str, seed: int, steps: int) -> flo
     tree = algo.init_tree()
     fns = problem(kind, 1000 + seed)
     for _ in range(steps):
-        tree = algo.step(tree, fns)
+        tree = algo.step(tree, fns, inplace=True)
     return max(s for _, s in tree.state_score_pairs())
 
 

@@ -50,7 +50,7 @@ def setups(single: str) -> list[Setup]:
         Setup(f"ab_mcts_a[{single}]", "ab_mcts_a", {"dist": "beta"}, (single,)),
         Setup("repeated_sampling[all]", "repeated_sampling", {}, everyone),
         Setup("ab_mcts_a[all]", "ab_mcts_a", {"dist": "beta", "model_selection": "stack"}, everyone),
-        Setup("ab_mcts_m[all]", "ab_mcts_m", {}, everyone),
+        Setup("ab_mcts_m[all]", "ab_mcts_m", {"model_selection": "stack"}, everyone),
     ]
 
 
@@ -127,7 +127,7 @@ def search(
     fns = {m: gen_fn(m) for m in setup.models}
     first = None
     for i in range(budget):
-        tree = algo.step(tree, fns)
+        tree = algo.step(tree, fns, inplace=True)
         if first is None and nodes[-1]["test"] == solution:
             first = i
     return first, max(n["depth"] for n in nodes)

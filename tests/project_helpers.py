@@ -17,8 +17,9 @@ def copy_project(dest: Path, with_src: bool = False) -> Path:
     """A scratch copy of what the pipeline needs (conf, pipeline, dvc files); code runs from the install."""
     for name in ("conf", "pipeline", *(["src"] if with_src else [])):
         shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    for name in ("dvc.yaml", "params.yaml"):
-        shutil.copy(REPO / name, dest / name)
+    for name in ("dvc.yaml", "dvc.lock", "params.yaml"):
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, dest / name)
     return dest
 
 
@@ -64,6 +65,7 @@ def smoke_config(tmp: Path, run_root: str, *overrides: str):
                 f"data_dir={tmp / 'data'}",
                 f"run.root={tmp / run_root}",
                 f"cache.path={tmp / run_root / 'cache' / 'responses.sqlite'}",
+                f"cache.executions_path={tmp / run_root / 'cache' / 'executions.sqlite'}",
                 *overrides,
             ],
         )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 
 from abmcts.arc.prompts import PromptTemplates
-from abmcts.arc.sandbox import ExecResult
 from abmcts.arc.task import Pair, Task
-from abmcts.experiment.runner import SearchSettings, TaskSearch
+from abmcts.experiment.config import SearchConfig
+from abmcts.experiment.runner import TaskSearch
 from abmcts.llm.spec import Completion
+from abmcts.sandbox.pool import ExecResult
 
 TASK = Task("t1", (Pair([[1, 2]], [[2, 1]]), Pair([[3, 4]], [[4, 3]])), ([[5, 6]],))
 TEMPLATES = PromptTemplates(
@@ -52,13 +53,15 @@ class VariedExecutor:
         return [ExecResult([row[::-1] for row in g] if kind else g, None, None) for g in grids]
 
 
-def search(tmp_path, executor=None, **settings) -> TaskSearch:
+def search(tmp_path, executor=None, seed=0, provenance=None, **settings) -> TaskSearch:
     return TaskSearch(
         TASK,
-        SearchSettings(algorithm="ab_mcts_m", budget=12, **settings),
+        SearchConfig(**{"algorithm": "ab_mcts_m", "budget": 12, "checkpoint_min_s": 0.0, **settings}),
         FakeClient(),
         ["m1", "m2"],
         executor or FlipExecutor(),
         TEMPLATES,
         tmp_path / "t1.json",
+        seed=seed,
+        provenance=provenance,
     )

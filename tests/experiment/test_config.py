@@ -31,6 +31,10 @@ def composed(*overrides: str):
                 "sequential_refinement",
                 "standard_mcts",
                 "bandit_ucb",
+                "best_first_search",
+                "tree_of_thoughts_bfs",
+                "treequest_standard_mcts",
+                "treequest_bandit_ucb",
             ],
         ),
         ("models", ["offline", "offline_geometry", "frontier", "local", "local_offline_mix"]),
@@ -38,7 +42,7 @@ def composed(*overrides: str):
             "selection",
             ["sakana", "reward_earliest", "majority_vote", "reward_simplicity", "weighted_agreement"],
         ),
-        ("executor", ["local", "dask", "sequential"]),
+        ("executor", ["local", "dask", "ray", "sequential"]),
         (
             "experiment",
             ["smoke", "quickstart", "full", "reference_arc2_multi_llm", "reference_arc2_repeated_sampling"],
@@ -74,9 +78,10 @@ def test_default_is_small_and_offline():
         ("executor.backend=spark", "executor.backend"),
         ("search.reward=fuzzy", "search.reward"),
         ("data.limit=-3", "data.limit"),
-        ("executor.timeout_s=0", "executor.timeout_s"),
-        ("++tracking.trace_sample=1.5", "tracking.trace_sample"),
-        ("++tracking.tree_views=-1", "tracking.tree_views"),
+        ("sandbox.timeout_s=0", "sandbox.timeout_s"),
+        ("sandbox.memory_mb=10", "sandbox.memory_mb"),
+        ("tracking.trace_sample=1.5", "tracking.trace_sample"),
+        ("tracking.tree_views=-1", "tracking.tree_views"),
     ],
 )
 def test_bad_values_name_the_key(override, needle):
@@ -100,3 +105,65 @@ def test_duplicate_model_names_fail():
     spec = {"name": "offline/color", "model": "offline/color"}
     with pytest.raises(ConfigError, match="duplicate"):
         validate_config({**dict(cfg), "models": {"name": "x", "specs": [spec, spec]}})
+
+
+@pytest.mark.parametrize(
+    "override,needle",
+    [
+        ("search.algorithm=ab_mcts_z", r"search\.algorithm='ab_mcts_z'"),
+        ("search.params.dist=cauchy", r"search\.params=.*cauchy"),
+        ("+search.params.model_selectoin=stack", r"search\.params=.*model_selectoin"),
+        ("selection.strategy=no_such_strategy", r"selection\.strategy='no_such_strategy'"),
+        ("data.source=ftp", r"data\.source='ftp'"),
+    ],
+)
+def test_unknown_names_fail_before_any_stage(override, needle):
+    """Names resolved by later stages or by workers are checked against the registries up front."""
+    with pytest.raises(ConfigError, match=needle):
+        validate_config(composed(*override.split()))
+
+
+def test_unknown_offline_model_fails_before_any_stage():
+    cfg = composed()
+    spec = {"name": "psychic", "model": "offline/telepathy"}
+    with pytest.raises(ConfigError, match=r"models\.specs\[0\]\.model='offline/telepathy'"):
+        validate_config({**dict(cfg), "models": {"name": "x", "specs": [spec]}})
+
+
+def test_option_files_state_only_what_differs_from_the_schema():
+    """Every key an option file sets differs from the dataclass default (one definition per setting)."""
+    from dataclasses import fields
+
+    import yaml
+
+    from abmcts.experiment.config import RootConfig
+
+    defaults = RootConfig()
+    checked = 0
+    for group in ("data", "search", "selection", "tracking", "executor", "sandbox"):
+        schema = getattr(defaults, group)
+        names = {f.name for f in fields(schema)}
+        for path in sorted((Path(CONF) / group).glob("*.yaml")):
+            option = yaml.safe_load(path.read_text()) or {}
+            for key, value in option.items():
+                assert key in names, f"{path}: unknown key {key}"
+                if key != "name":  # dvc.yaml interpolates data.name and selection.name
+                    assert value != getattr(schema, key), f"{path}: {key}={value!r} repeats the default"
+                checked += 1
+    assert checked > 20
+
+
+def test_every_schema_key_can_be_overridden_without_a_plus():
+    root = validate_config(composed("sandbox.timeout_s=3.5", "cache.mode=replay", "data.offset=7"))
+    assert (root.sandbox.timeout_s, root.cache.mode, root.data.offset) == (3.5, "replay", 7)
+
+
+def test_params_yaml_is_the_composed_default_config(tmp_path):
+    """params.yaml (what DVC's stages run with) is what composing conf/ gives, as DVC composes it."""
+    import yaml
+    from dvc.utils.hydra import compose_and_dump
+
+    compose_and_dump(tmp_path / "params.yaml", CONF, None, "config", "", [])
+    committed = yaml.safe_load((Path(CONF).parent / "params.yaml").read_text())
+    assert committed == yaml.safe_load((tmp_path / "params.yaml").read_text())
+    validate_config(committed)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from abmcts.experiment import stages
+from abmcts.experiment.stages.fetch import fetch_stage
+from abmcts.experiment.stages.search import search_stage
 
 from project_helpers import smoke_config, tree_bytes
 
@@ -13,8 +14,8 @@ distributed = pytest.importorskip("distributed")  # an optional extra; the confi
 
 def test_dask_cluster_search_writes_byte_identical_trees(tmp_path):
     local = smoke_config(tmp_path, "local", "executor=sequential")
-    stages.fetch_stage(local)
-    stages.search_stage(local, progress=False)
+    fetch_stage(local)
+    search_stage(local, progress=False)
 
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -23,7 +24,7 @@ def test_dask_cluster_search_writes_byte_identical_trees(tmp_path):
         remote = smoke_config(
             tmp_path, "dask", "executor=dask", f"executor.address={cluster.scheduler_address}"
         )
-        summary = stages.search_stage(remote, progress=False)
+        summary = search_stage(remote, progress=False)
         with distributed.Client(cluster) as client:  # a lambda is pickled by value, so workers can run it
             ran_on = client.run(lambda: "abmcts.experiment.runner" in __import__("sys").modules)
     finally:

@@ -10,6 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from abmcts.experiment.dvcdeps import STAGES, expand, stage_files
 
 from project_helpers import REPO, copy_project, read_tree
 
@@ -40,6 +43,33 @@ def dvc_repo(tmp_path_factory) -> Path:
     sh(root, "git", "add", "-A")
     sh(root, "git", "commit", "-qm", "init")
     return root
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_each_stage_depends_on_exactly_the_code_it_imports(stage):
+    """dvc.yaml lists a stage's entry point and the modules its stage module imports, no more:
+    editing the plots reruns only `score`, editing a selection strategy never reruns the search."""
+    declared = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"][stage]["deps"]
+    assert expand(REPO, declared) == stage_files(REPO, stage)
+
+
+def test_stage_closures_are_what_they_should_be():
+    assert "src/abmcts/plots.py" in stage_files(REPO, "score")
+    assert "src/abmcts/plots.py" not in stage_files(REPO, "search")
+    assert not any(f.startswith("src/abmcts/select/") for f in stage_files(REPO, "search"))
+    assert "src/abmcts/sandbox/_worker.py" in stage_files(REPO, "search")  # run as a script, not imported
+    assert not any("offline" in f for f in stage_files(REPO, "fetch"))
+
+
+def test_library_code_imports_llm_names_from_their_modules():
+    """`abmcts.llm` loads its names lazily; importing them from the package would hide the
+    dependency from the stage closures above."""
+    offenders = [
+        str(p.relative_to(REPO))
+        for p in (REPO / "src").rglob("*.py")
+        if p.name != "__init__.py" and "from abmcts.llm import " in p.read_text()
+    ]
+    assert offenders == []
 
 
 def test_dvc_repro_runs_all_stages_and_reports_metrics(dvc_repo):

@@ -11,8 +11,10 @@ import pytest
 from joblib import Parallel, delayed, parallel_config
 
 from abmcts.errors import ConfigError
-from abmcts.experiment import parallel, stages
+from abmcts.experiment import parallel
 from abmcts.experiment.config import ExecutorConfig
+from abmcts.experiment.stages.fetch import fetch_stage
+from abmcts.experiment.stages.search import search_stage
 
 from project_helpers import descendants, smoke_config, tree_bytes
 
@@ -44,8 +46,8 @@ def local_trees(tmp_path_factory):
     pytest.importorskip("ray")  # an optional extra; the config group needs it
     tmp = tmp_path_factory.mktemp("ray")
     local = smoke_config(tmp, "local", "executor=sequential")
-    stages.fetch_stage(local)
-    stages.search_stage(local, progress=False)
+    fetch_stage(local)
+    search_stage(local, progress=False)
     expected = tree_bytes(local)
     assert len(expected) == 3
     return tmp, expected
@@ -69,7 +71,7 @@ def test_local_ray_instance_search_writes_byte_identical_trees(local_trees):
     tmp, expected = local_trees
     before = descendants(os.getpid())
     remote = smoke_config(tmp, "ray_local", "executor=ray", "executor.address=null")
-    summary = stages.search_stage(remote, progress=False)
+    summary = search_stage(remote, progress=False)
     check_ray_run(summary, remote, expected)
     left = {pid: cmdline(pid) for pid in descendants(os.getpid()) - before}
     # Ray's daemons and workers are gone; joblib's memmapping pool starts a resource tracker that
@@ -84,7 +86,7 @@ def test_ray_cluster_at_address_runs_tasks_and_sandboxes(local_trees):
     fork = "import os\ndef transform(g):\n    os.fork()\n    return g\n"
 
     def sandbox_probe():  # nested, so pickled by value: the cluster's workers need not import tests/
-        from abmcts.arc.sandbox import Executor
+        from abmcts.sandbox.pool import Executor
 
         above, pid = [], os.getpid()
         while pid > 1:  # the processes above this worker: is the test's Ray head among them?
@@ -100,7 +102,7 @@ def test_ray_cluster_at_address_runs_tasks_and_sandboxes(local_trees):
         address = head.stdout.readline().strip()
         assert address.startswith("127.0.0.1:"), f"the Ray head did not start on loopback: {address!r}"
         remote = smoke_config(tmp, "ray_address", "executor=ray", f"executor.address={address}")
-        summary = stages.search_stage(remote, progress=False)
+        summary = search_stage(remote, progress=False)
         with parallel.joblib_backend(remote.executor) as backend, parallel_config(**backend):
             probes = Parallel()(delayed(sandbox_probe)() for _ in range(2))
         assert all(head.pid in above for above, _, _ in probes), "jobs did not run on the cluster"

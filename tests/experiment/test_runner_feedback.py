@@ -4,9 +4,9 @@ and a fresh start when the parent has no program to refine."""
 from __future__ import annotations
 
 from abmcts.arc.prompts import PromptTemplates, parse_prompt
-from abmcts.arc.sandbox import ExecResult
 from abmcts.arc.task import Pair, Task
 from abmcts.experiment.runner import evaluate_program, messages_for
+from abmcts.sandbox.pool import ExecResult
 
 TASK = Task("t1", (Pair([[1, 2]], [[2, 1]]), Pair([[3, 4]], [[4, 3]])), ([[5, 6]],))
 TEMPLATES = PromptTemplates(

@@ -3,6 +3,7 @@ fault and the secrets tests (litellm costs ~5 s to import, so the run happens on
 
 from __future__ import annotations
 
+import shutil
 import sys
 import uuid
 from dataclasses import dataclass
@@ -18,8 +19,11 @@ from rel_helpers import (  # noqa: E402
     KEY_ENV,
     MAX_RETRIES,
     RETRY_AFTER_S,
+    RUN_NAME,
+    SMOKE,
     EchoAuthServer,
     copy_project,
+    run_cli,
     run_pipeline,
     write_models,
 )
@@ -91,3 +95,21 @@ def fault_run(tmp_path_factory) -> FaultRun:
             echo_requests=echo.requests,
             canary=canary,
         )
+
+
+@pytest.fixture(scope="session")
+def smoke_baseline(tmp_path_factory) -> Path:
+    """A finished smoke run (all four stages, sequential, no tracking), made once per session."""
+    root = copy_project(tmp_path_factory.mktemp("baseline"))
+    code, _, err = run_cli(root, ["fetch", "search", "select", "score"], SMOKE)
+    assert code == 0, err
+    assert (root / f"runs/{RUN_NAME}/sakana/metrics.json").exists()
+    return root
+
+
+@pytest.fixture
+def project(smoke_baseline, tmp_path) -> Path:
+    """A private copy of the finished smoke run, for a test to corrupt or rerun."""
+    root = tmp_path / "p"
+    shutil.copytree(smoke_baseline, root)
+    return root

@@ -8,35 +8,18 @@ errors in a real subprocess) and checks that no other file changed.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from rel_helpers import RUN_NAME, SMOKE, copy_project, run_cli, run_pipeline, snapshot, write_models
+from rel_helpers import RUN_NAME, SMOKE, run_cli, run_pipeline, snapshot, write_models
 
 GOOD_TASK = {
     "train": [{"input": [[1, 2]], "output": [[2, 1]]}],
     "test": [{"input": [[3, 4]], "output": [[4, 3]]}],
 }
 TREES = f"runs/{RUN_NAME}/trees"
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> Path:
-    root = copy_project(tmp_path_factory.mktemp("baseline"))
-    code, _, err = run_cli(root, ["fetch", "search", "select", "score"], SMOKE)
-    assert code == 0, err
-    assert (root / f"runs/{RUN_NAME}/sakana/metrics.json").exists()
-    return root
-
-
-@pytest.fixture
-def project(baseline, tmp_path) -> Path:
-    root = tmp_path / "p"
-    shutil.copytree(baseline, root)
-    return root
 
 
 def first_tree(root: Path) -> Path:

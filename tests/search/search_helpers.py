@@ -9,10 +9,10 @@ import pytest
 from abmcts.search import (
     ABMCTSA,
     ABMCTSM,
+    FixedBranchingMCTS,
     MultiArmedBanditUCB,
     RepeatedSampling,
     SequentialRefinement,
-    StandardMCTS,
 )
 
 
@@ -51,6 +51,6 @@ ALL_ALGOS = [
     pytest.param(lambda: RepeatedSampling(seed=3), id="repeated"),
     pytest.param(lambda: SequentialRefinement(seed=3), id="sequential"),
     pytest.param(lambda: SequentialRefinement(refine="best", seed=3), id="sequential-best"),
-    pytest.param(lambda: StandardMCTS(branching=2, seed=3), id="standard-mcts"),
+    pytest.param(lambda: FixedBranchingMCTS(branching=2, seed=3), id="standard-mcts"),
     pytest.param(lambda: MultiArmedBanditUCB(seed=3), id="bandit"),
 ]

@@ -7,7 +7,15 @@ import math
 import pytest
 
 from abmcts.errors import InputError
-from abmcts.search import ABMCTSA, ABMCTSM, RepeatedSampling, SearchInputError, Tree, make_algorithm, top_k
+from abmcts.search import (
+    ABMCTSA,
+    ABMCTSM,
+    RepeatedSampling,
+    SearchInputError,
+    SearchState,
+    make_algorithm,
+    top_k,
+)
 
 from search_helpers import ALL_ALGOS, refining_fns
 
@@ -102,14 +110,17 @@ def test_step_rejects_bad_score_from_generate_fn():
         algo.step(algo.init_tree(), {"m": lambda s: ("x", 2.0)})
 
 
-def test_unknown_and_conflicting_trial_ids():
+def test_unknown_and_repeated_trial_ids_are_ignored_with_a_warning(caplog):
     algo = ABMCTSA()
     tree, (trial,) = algo.ask_batch(algo.init_tree(), 1, ["m"])
-    with pytest.raises(SearchInputError, match="'t99'"):
-        algo.tell(tree, "t99", ("x", 0.5))
+    algo.tell(tree, "t99", ("x", 0.5))
+    assert len(tree) == 0 and "'t99' is unknown" in caplog.text
     algo.tell(tree, trial.trial_id, ("x", 0.5))
-    with pytest.raises(SearchInputError, match="already told"):
-        algo.tell(tree, trial.trial_id, ("x", 0.7))
+    before = tree.to_dict()
+    algo.tell(tree, trial.trial_id, ("y", 0.7))
+    assert tree.to_dict() == before
+    assert "already finished" in caplog.text
+    assert tree.trial_store.finished_trials[trial.trial_id].score == 0.5
 
 
 def test_error_is_value_error_and_input_error():
@@ -121,12 +132,14 @@ def test_error_is_value_error_and_input_error():
     ("call", "match"),
     [
         (lambda: ABMCTSA(dist="poisson"), "poisson"),
+        (lambda: ABMCTSA(dist_type="beta", dist="gaussian"), "disagree"),
         (lambda: ABMCTSA(model_selection="greedy"), "greedy"),
         (lambda: ABMCTSM(model_selection="joint"), "joint"),
         (lambda: make_algorithm("beam_search"), "beam_search"),
         (lambda: make_algorithm("ab_mcts_a", temperature=1.0), "temperature"),
         (lambda: ABMCTSA().step(ABMCTSA().init_tree(), {}), "empty action set"),
-        (lambda: ABMCTSA().ask_batch(ABMCTSA().init_tree(), 0, ["m"]), "batch_size=0"),
+        (lambda: ABMCTSA().ask_batch(ABMCTSA().init_tree(), -1, ["m"]), "batch_size=-1"),
+        (lambda: ABMCTSM().ask_batch(ABMCTSM().init_tree(), 0, ["m"]), "batch_size=0"),
         (lambda: ABMCTSA().ask_batch(ABMCTSA().init_tree(), 1, ["m", "m"]), "duplicate"),
     ],
 )
@@ -140,7 +153,7 @@ def test_load_tree_checks_algorithm():
     with pytest.raises(SearchInputError, match="ab_mcts_a"):
         ABMCTSM(seed=1).load_tree(d)
     with pytest.raises(SearchInputError, match="format_version"):
-        Tree.from_dict({"nodes": []})
+        SearchState.from_dict({"nodes": []})
 
 
 def test_make_algorithm_names():
@@ -166,6 +179,8 @@ def test_top_k_and_action_stats():
         tree = algo.step(tree, {"a": lambda s: ("a", next(scores)), "b": lambda s: ("b", next(scores))})
     assert top_k(tree, algo, 3) == [("b", 0.9), ("b", 0.9), ("a", 0.5)]
     assert top_k(tree, algo, 0) == []
+    with pytest.raises(RuntimeError, match="only 6"):
+        top_k(tree, algo, 7)
     stats = tree.action_stats()
     assert stats["a"]["calls"] == 3 and stats["a"]["mean"] == pytest.approx((0.2 + 0.5 + 0.1) / 3)
     assert stats["b"]["max"] == 0.9 and stats["b"]["mean"] == pytest.approx((0.9 + 0.9 + 0.4) / 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from abmcts.search import MultiArmedBanditUCB, RepeatedSampling, SequentialRefinement, StandardMCTS
+from abmcts.search import FixedBranchingMCTS, MultiArmedBanditUCB, RepeatedSampling, SequentialRefinement
 
 from search_helpers import refining_fns
 
@@ -35,10 +35,12 @@ def test_sequential_refinement_best_refines_the_best_node():
 
 
 def test_standard_mcts_respects_branching_factor():
-    tree = _run(StandardMCTS(branching=3, seed=0), refining_fns(0, {"a": 0.2, "b": 0.2}), 40)
+    tree = _run(FixedBranchingMCTS(branching=3, seed=0), refining_fns(0, {"a": 0.2, "b": 0.2}), 40)
     assert all(len(c) <= 3 for c in tree.children)
     assert len(tree.children[0]) == 3
-    tree, trials = StandardMCTS(branching=3).ask_batch(StandardMCTS(branching=3).init_tree(), 5, ["a"])
+    tree, trials = FixedBranchingMCTS(branching=3).ask_batch(
+        FixedBranchingMCTS(branching=3).init_tree(), 5, ["a"]
+    )
     assert [t.parent_id for t in trials] == [0] * 5  # nothing to descend into yet
 
 

@@ -1,1 +1,1 @@
-"""ARC layer: tasks, prompts, code extraction, sandboxed execution, reward."""
+"""ARC layer: tasks, loaders, prompts, code extraction, reward (generated code runs in `abmcts.sandbox`)."""

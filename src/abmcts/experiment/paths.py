@@ -13,6 +13,8 @@ class RunPaths:
     tasks: Path
     solutions: Path
     run_dir: Path
+    config: Path
+    provenance: Path
     trees: Path
     search_summary: Path
     selection_dir: Path
@@ -33,6 +35,8 @@ class RunPaths:
             tasks=data / "tasks.json",
             solutions=data / "solutions.json",
             run_dir=run,
+            config=run / "config.yaml",
+            provenance=run / "provenance.json",
             trees=run / "trees",
             search_summary=run / "search_summary.json",
             selection_dir=sel,

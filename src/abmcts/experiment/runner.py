@@ -11,7 +11,7 @@ import hashlib
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +20,14 @@ from abmcts.arc.prompts import PromptTemplates, prompt_hash, render_initial, ren
 from abmcts.arc.reward import reward as compute_reward
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
+from abmcts.experiment.config import SearchConfig
+from abmcts.experiment.provenance import digest, ensure_same_settings
 from abmcts.experiment.treefile import TreeEncoder, read_tree_nodes
 from abmcts.io import atomic_write_text, read_json
+from abmcts.sandbox.pool import ProgramExecutor
 from abmcts.search import make_algorithm
 
 PHASES = ("search", "prompt", "llm", "sandbox", "checkpoint")
-
-
-@dataclass(frozen=True)
-class SearchSettings:
-    """Everything that shapes one task's search (besides the models and the task itself)."""
-
-    algorithm: str = "ab_mcts_a"
-    params: dict[str, Any] = field(default_factory=dict)
-    budget: int = 250
-    batch_size: int = 1
-    seed: int = 0
-    reward: str = "exact"
-    checkpoint_every: int = 10
-    checkpoint_min_s: float = 0.0  # and at least this many seconds since the last checkpoint
 
 
 @dataclass
@@ -110,7 +99,7 @@ class ProgramRun:
 
 
 def evaluate_program(
-    task: Task, code: str, executor: Any, reward_kind: str, grids: list[Any] | None = None
+    task: Task, code: str, executor: ProgramExecutor, reward_kind: str, grids: list[Any] | None = None
 ) -> ProgramRun:
     """Run a program on the train and test inputs (one sandbox round trip) and score it on train.
 
@@ -147,12 +136,15 @@ class TaskSearch:
     def __init__(
         self,
         task: Task,
-        settings: SearchSettings,
+        settings: SearchConfig,
         client: Any,
         models: list[str],
-        executor: Any,
+        executor: ProgramExecutor,
         templates: PromptTemplates,
         tree_path: str | os.PathLike,
+        *,
+        seed: int = 0,
+        provenance: dict[str, Any] | None = None,
     ) -> None:
         if not models:
             raise InputError("search: no models configured")
@@ -163,9 +155,8 @@ class TaskSearch:
         self.executor = executor
         self.templates = templates
         self.tree_path = Path(tree_path)
-        self.algo = make_algorithm(
-            settings.algorithm, seed=task_seed(settings.seed, task.task_id), **settings.params
-        )
+        self.provenance = provenance  # what shapes this tree (`provenance.tree_settings`), checked on resume
+        self.algo = make_algorithm(settings.algorithm, seed=task_seed(seed, task.task_id), **settings.params)
         self.nodes: list[dict[str, Any]] = []
         self.tree = self.algo.init_tree()
         self.timings: dict[str, float] = dict.fromkeys(PHASES, 0.0)
@@ -178,7 +169,11 @@ class TaskSearch:
 
     def header(self, complete: bool) -> dict[str, Any]:
         """The tree as a dict, nodes with their grids (the form `treefile.read_tree_nodes` returns)."""
+        stamp = {} if self.provenance is None else {"settings": self.provenance}
+        if self.provenance is not None:
+            stamp["fingerprint"] = digest(self.provenance)
         return {
+            **stamp,
             "task_id": self.task.task_id,
             "complete": complete,
             "budget": self.settings.budget,
@@ -196,6 +191,8 @@ class TaskSearch:
         where = f"tree checkpoint {self.tree_path}"
         if not isinstance(data, dict) or data.get("task_id") != self.task.task_id:
             raise InputError(f"{where}: not a tree file for task {self.task.task_id!r}")
+        if self.provenance is not None:
+            ensure_same_settings(data.get("settings"), self.provenance, where)
         if data.get("budget") != self.settings.budget or data.get("algorithm") != self.settings.algorithm:
             raise InputError(
                 f"{where}: written with budget={data.get('budget')} algorithm={data.get('algorithm')}, "

@@ -1,18 +1,24 @@
-"""Turn a composed Hydra/OmegaConf config into a validated RootConfig, failing fast and clearly."""
+"""Turn a composed Hydra/OmegaConf config into a validated RootConfig, failing fast and clearly.
+
+Everything a stage will look up by name (search algorithm and its parameters, selection strategy,
+offline models, data source) is checked here against the code's own registries, so a typo stops
+the first stage before it does any work instead of failing a later one or a worker.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from abmcts.errors import ConfigError
-from abmcts.experiment.config import CHOICES, RootConfig
+from abmcts.errors import AbmctsError, ConfigError
+from abmcts.experiment.config import RootConfig
 
 
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
-    """Merge `cfg` into the schema: unknown keys, wrong types and bad choices raise ConfigError."""
+    """Merge `cfg` into the schema; unknown keys, wrong types, bad choices and names raise ConfigError."""
     schema = OmegaConf.structured(RootConfig)
     raw = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(cfg)
     raw = OmegaConf.masked_copy(raw, [k for k in raw if k != "hydra"]) if "hydra" in raw else raw
@@ -21,12 +27,21 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
         root: RootConfig = OmegaConf.to_object(merged)  # type: ignore[assignment]
     except OmegaConfBaseException as exc:
         raise ConfigError(_one_line(exc)) from None
-    for dotted, allowed in CHOICES.items():
-        value = OmegaConf.select(OmegaConf.structured(root), dotted)
-        if value not in allowed:
-            raise ConfigError(f"config {dotted}={value!r}: must be one of {', '.join(allowed)}")
+    _check_choices(root, "")
     _check_ranges(root)
+    _check_names(root)
     return root
+
+
+def _check_choices(node: Any, prefix: str) -> None:
+    """Every field declared with `config.choice(...)` holds one of its values."""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        allowed = f.metadata.get("choices")
+        if allowed is not None and value not in allowed:
+            raise ConfigError(f"config {prefix}{f.name}={value!r}: must be one of {', '.join(allowed)}")
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            _check_choices(value, f"{prefix}{f.name}.")
 
 
 def _check_ranges(root: RootConfig) -> None:
@@ -36,8 +51,9 @@ def _check_ranges(root: RootConfig) -> None:
         ("search.checkpoint_every", root.search.checkpoint_every, root.search.checkpoint_every >= 1),
         ("search.checkpoint_min_s", root.search.checkpoint_min_s, root.search.checkpoint_min_s >= 0),
         ("executor.n_jobs", root.executor.n_jobs, root.executor.n_jobs != 0),
-        ("executor.sandbox_workers", root.executor.sandbox_workers, root.executor.sandbox_workers >= 1),
-        ("executor.timeout_s", root.executor.timeout_s, root.executor.timeout_s > 0),
+        ("sandbox.workers", root.sandbox.workers, root.sandbox.workers >= 1),
+        ("sandbox.timeout_s", root.sandbox.timeout_s, root.sandbox.timeout_s > 0),
+        ("sandbox.memory_mb", root.sandbox.memory_mb, root.sandbox.memory_mb >= 64),
         ("data.offset", root.data.offset, root.data.offset >= 0),
         ("data.limit", root.data.limit, root.data.limit is None or root.data.limit >= 1),
         ("models.specs", len(root.models.specs), len(root.models.specs) >= 1),
@@ -50,6 +66,35 @@ def _check_ranges(root: RootConfig) -> None:
     names = [m.name for m in root.models.specs]
     if len(set(names)) != len(names):
         raise ConfigError(f"config models.specs: duplicate model names {names}")
+
+
+def _check_names(root: RootConfig) -> None:
+    """Names the stages resolve later, resolved now against the registries that will serve them."""
+    from abmcts.llm.offline import available_models
+    from abmcts.search import ALGORITHMS, make_algorithm
+    from abmcts.select import STRATEGIES
+
+    search = root.search
+    if search.algorithm not in ALGORITHMS:
+        raise ConfigError(
+            f"config search.algorithm={search.algorithm!r}: must be one of {', '.join(sorted(ALGORITHMS))}"
+        )
+    try:
+        make_algorithm(search.algorithm, seed=root.seed, **search.params)
+    except (AbmctsError, ValueError, TypeError) as exc:
+        raise ConfigError(f"config search.params={dict(search.params)!r}: {exc}") from None
+    if root.selection.strategy not in STRATEGIES:
+        raise ConfigError(
+            f"config selection.strategy={root.selection.strategy!r}: "
+            f"must be one of {', '.join(sorted(STRATEGIES))}"
+        )
+    offline = available_models()
+    for i, spec in enumerate(root.models.specs):
+        if spec.is_offline and spec.offline_name not in offline:
+            raise ConfigError(
+                f"config models.specs[{i}].model={spec.model!r}: unknown offline model "
+                f"(available: {', '.join('offline/' + m for m in offline)})"
+            )
 
 
 def _one_line(exc: Exception) -> str:

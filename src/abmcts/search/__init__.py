@@ -1,22 +1,59 @@
-"""Tree search library (numpy only) with TreeQuest's call shape: AB-MCTS-A/-M, multi-model, baselines."""
+"""Tree search library (numpy only): TreeQuest's public API (``import abmcts.search as tq``) with fast
+flat internals, seeding and JSON checkpoints; AB-MCTS-A/-M, multi-model, TreeQuest's baselines and ours."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from abmcts.search import visualization as vis
 from abmcts.search.ab_mcts_a import ABMCTSA
 from abmcts.search.ab_mcts_m import ABMCTSM
-from abmcts.search.bandit_ucb import MultiArmedBanditUCB
-from abmcts.search.base import Algorithm, top_k
-from abmcts.search.errors import SearchInputError
+from abmcts.search.bandit_ucb import MultiArmedBanditUCB, MultiArmedBanditUCBAlgo
+from abmcts.search.base import Algorithm, GenerateFn, RankingFn, top_k
+from abmcts.search.best_first_search import BestFirstSearchAlgo
+from abmcts.search.errors import InvalidResultError, SearchInputError
+from abmcts.search.fixed_branching_mcts import FixedBranchingMCTS
+from abmcts.search.mixed_model import ABMCTSMAdvancedConfig
+from abmcts.search.priors import BetaPrior, GaussianPrior, PriorConfig
 from abmcts.search.repeated_sampling import RepeatedSampling
 from abmcts.search.sequential_refinement import SequentialRefinement
-from abmcts.search.standard_mcts import StandardMCTS
-from abmcts.search.tree import Tree, Trial
+from abmcts.search.standard_mcts import StandardMCTS, softmax
+from abmcts.search.state import HeapItem, Observation, SearchState, Trial, TrialStore
+from abmcts.search.tree import Node, Tree
+from abmcts.search.tree_of_thoughts_bfs import TreeOfThoughtsBFSAlgo
+from abmcts.search.visualization import (
+    build_snapshot,
+    render,
+    render_dot,
+    render_mermaid,
+    visualize_tree_graphviz,
+)
+
+# TreeQuest's type names (treequest.types)
+GenerateFnType, RankingFnType, StateScoreType, TrialId, NodeId = (
+    GenerateFn,
+    RankingFn,
+    tuple[Any, float],
+    str,
+    int,
+)
+# TreeQuest's per-algorithm state types (for type hints): here every algorithm uses one SearchState
+ABMCTSAAlgoState = ABMCTSMState = BFSState = MCTSState = ToTBFSState = UCBState = SearchState
 
 ALGORITHMS: dict[str, type[Algorithm]] = {
     cls.name: cls
-    for cls in (ABMCTSA, ABMCTSM, RepeatedSampling, SequentialRefinement, StandardMCTS, MultiArmedBanditUCB)
+    for cls in (
+        ABMCTSA,
+        ABMCTSM,
+        RepeatedSampling,
+        SequentialRefinement,
+        FixedBranchingMCTS,
+        MultiArmedBanditUCB,
+        StandardMCTS,
+        MultiArmedBanditUCBAlgo,
+        BestFirstSearchAlgo,
+        TreeOfThoughtsBFSAlgo,
+    )
 }
 
 
@@ -34,15 +71,47 @@ def make_algorithm(name: str, **kwargs: Any) -> Algorithm:
 __all__ = [
     "ALGORITHMS",
     "ABMCTSA",
+    "ABMCTSAAlgoState",
     "ABMCTSM",
+    "ABMCTSMState",
+    "BFSState",
+    "MCTSState",
+    "ToTBFSState",
+    "UCBState",
+    "softmax",
+    "ABMCTSMAdvancedConfig",
     "Algorithm",
+    "BestFirstSearchAlgo",
+    "BetaPrior",
+    "FixedBranchingMCTS",
+    "GenerateFnType",
+    "NodeId",
+    "RankingFnType",
+    "StateScoreType",
+    "TrialId",
+    "vis",
+    "GaussianPrior",
     "MultiArmedBanditUCB",
+    "MultiArmedBanditUCBAlgo",
+    "HeapItem",
+    "Node",
+    "Observation",
+    "PriorConfig",
     "RepeatedSampling",
+    "InvalidResultError",
     "SearchInputError",
+    "SearchState",
     "SequentialRefinement",
     "StandardMCTS",
     "Tree",
+    "TreeOfThoughtsBFSAlgo",
     "Trial",
+    "TrialStore",
+    "build_snapshot",
     "make_algorithm",
+    "render",
+    "render_dot",
+    "render_mermaid",
     "top_k",
+    "visualize_tree_graphviz",
 ]

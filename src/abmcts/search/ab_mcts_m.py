@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from abmcts.search import mixed_model, posteriors
-from abmcts.search.base import TreeWalk, check_option
-from abmcts.search.errors import SearchInputError
-from abmcts.search.model_choice import STRATEGIES, ucb_action
+from abmcts.search.base import TreeWalk
+from abmcts.search.mixed_model import DEFAULT_PRIOR_MEAN, ABMCTSMAdvancedConfig
+from abmcts.search.model_choice import THOMPSON, UCB, check_reward_average_priors, renamed, ucb_action
+from abmcts.search.model_choice import model_selection_strategy as model_selection_strategy_name
 from abmcts.search.posteriors import add
-from abmcts.search.tree import Tree, Trial
+from abmcts.search.state import SearchState, Trial
 
 POOLED = "*"
 _FIT_LIMIT = 512  # cached fits per tree (<= ~38 KB each, a few KB on wide nodes); cleared when full
@@ -46,27 +47,52 @@ class ABMCTSM(TreeWalk):
 
     name = "ab_mcts_m"
 
+    min_batch_size = 1  # as TreeQuest's ABMCTSM: an empty batch is a ValueError
+
     def __init__(
         self,
-        model_selection: str = "stack",
-        prior_mean: float = 0.5,
+        *,
         enable_pruning: bool = True,
+        reward_average_priors: float | dict[str, float] | None = None,
+        model_selection_strategy: str = THOMPSON,
         min_subtree_size_for_pruning: int = 4,
         same_score_proportion_threshold: float = 0.75,
+        max_process_workers: int | None = None,
+        _advanced_config: ABMCTSMAdvancedConfig | None = None,
+        is_worker: bool = False,
         seed: int | None = 0,
+        model_selection: str | None = None,
+        prior_mean: float | None = None,
     ) -> None:
+        """TreeQuest's arguments (``max_process_workers`` and ``is_worker`` are accepted and unused: a
+        choice takes milliseconds here, so it runs in-process); ``seed`` is ours, ``model_selection``
+        and ``prior_mean`` (= a single ``reward_average_priors``) are our old names."""
         super().__init__(seed)
-        check_option("model_selection", model_selection, STRATEGIES)
-        if not isinstance(prior_mean, int | float) or not 0.0 <= prior_mean <= 1.0:
-            raise SearchInputError(f"prior_mean={prior_mean!r} must be a number in [0, 1]")
-        self.model_selection = model_selection
-        self.prior_mean = float(prior_mean)
+        strategy = renamed(
+            "model_selection_strategy", model_selection_strategy, THOMPSON, "model_selection", model_selection
+        )
+        self.model_selection = model_selection_strategy_name(strategy)
+        priors = check_reward_average_priors(
+            renamed("reward_average_priors", reward_average_priors, None, "prior_mean", prior_mean)
+        )
+        self.reward_average_priors = priors
+        self.prior_mean = priors if isinstance(priors, float) else DEFAULT_PRIOR_MEAN
+        self._action_means = priors if isinstance(priors, dict) else {}
         self.enable_pruning = bool(enable_pruning)
         self.min_prune = int(min_subtree_size_for_pruning)
         self.prune_share = float(same_score_proportion_threshold)
+        self.max_process_workers = max_process_workers
+        self._advanced_config = ABMCTSMAdvancedConfig() if _advanced_config is None else _advanced_config
+        self._advanced_config.check_supported()
+        self.validate_reward_range = self._advanced_config.validate_reward_range
+
+    @property
+    def model_selection_strategy(self) -> str:
+        return self.model_selection
 
     def params(self) -> dict:
-        return {
+        """Options at their defaults are left out, so checkpoints from before they existed still load."""
+        p = {
             "model_selection": self.model_selection,
             "prior_mean": self.prior_mean,
             "enable_pruning": self.enable_pruning,
@@ -74,13 +100,18 @@ class ABMCTSM(TreeWalk):
             "same_score_proportion_threshold": self.prune_share,
             "seed": self.seed,
         }
+        if self._action_means:
+            p["reward_average_priors"] = dict(self._action_means)
+        if not self.validate_reward_range:
+            p["validate_reward_range"] = False
+        return p
 
-    def _init_stats(self, tree: Tree) -> None:
+    def _init_stats(self, tree: SearchState) -> None:
         # nodes[i]["g"][j]: {action or "*": [n, sum, sumsq]} for child j; nodes[i]["h"]: subtree score histogram
         tree.stats = {"nodes": [{"g": [], "h": {}}], "pos": [None], "global": {}}
 
     # ---- statistics ----------------------------------------------------------------------
-    def _propagate(self, tree: Tree, parent: int, action: str, score: float, sign: int) -> None:
+    def _propagate(self, tree: SearchState, parent: int, action: str, score: float, sign: int) -> None:
         nodes, pos = tree.stats["nodes"], tree.stats["pos"]
         cur = parent
         while (up := tree.parent[cur]) is not None:
@@ -91,18 +122,18 @@ class ABMCTSM(TreeWalk):
             cur = up
 
     @staticmethod
-    def _forget(tree: Tree, node: int, action: str) -> None:
+    def _forget(tree: SearchState, node: int, action: str) -> None:
         """Drop ``node``'s cached groups for the keys whose statistics just changed."""
         cached = tree.cache.get(("node", node))
         if cached:
             cached.pop(action, None)
             cached.pop(POOLED, None)
 
-    def _reserve(self, tree: Tree, trial: Trial, sign: int) -> None:
+    def _reserve(self, tree: SearchState, trial: Trial, sign: int) -> None:
         # virtual loss through the existing ancestors; exactly undone on tell
         self._propagate(tree, trial.parent_id, trial.action, 0.0, sign)
 
-    def _observe(self, tree: Tree, node_id: int) -> None:
+    def _observe(self, tree: SearchState, node_id: int) -> None:
         nodes = tree.stats["nodes"]
         parent, action, score = tree.parent[node_id], tree.action[node_id], tree.score[node_id]
         nodes.append({"g": [], "h": {}})
@@ -118,21 +149,21 @@ class ABMCTSM(TreeWalk):
 
     # ---- sampling ------------------------------------------------------------------------
     def _fit(
-        self, tree: Tree, stats: list[list], n_new: int
+        self, tree: SearchState, stats: list[list], n_new: int, prior_mean: float
     ) -> tuple[mixed_model.Fit, np.ndarray, np.ndarray]:
         """The fit for groups with ``stats`` (cached by value) and their (n, sum) arrays plus ``n_new`` new groups."""
         arr = np.array(stats, dtype=float).reshape(-1, 3)
         fits = tree.cache.setdefault("fits", {})
-        key = arr.tobytes()
+        key = (arr.tobytes(), prior_mean)
         f = fits.get(key)
         if f is None:
             if len(fits) >= _FIT_LIMIT:
                 fits.clear()
-            f = fits[key] = mixed_model.fit(arr[:, 0], arr[:, 1], arr[:, 2], self.prior_mean)
+            f = fits[key] = mixed_model.fit(arr[:, 0], arr[:, 1], arr[:, 2], prior_mean)
         zeros = np.zeros(n_new)
         return f, np.concatenate([arr[:, 0], zeros]), np.concatenate([arr[:, 1], zeros])
 
-    def _groups(self, tree: Tree, node: int, key: str) -> _Groups:
+    def _groups(self, tree: SearchState, node: int, key: str) -> _Groups:
         """Children of ``node`` with observations under ``key`` (cached until the node's statistics change)."""
         per_node = tree.cache.setdefault(("node", node), {})
         g = per_node.get(key)
@@ -143,10 +174,11 @@ class ABMCTSM(TreeWalk):
                 if st is not None and st[0] > 0:
                     kids.append(k)
                     stats.append(st)
-            g = per_node[key] = _Groups(kids, *self._fit(tree, stats, 1))
+            prior_mean = self._action_means.get(key, self.prior_mean)
+            g = per_node[key] = _Groups(kids, *self._fit(tree, stats, 1, prior_mean))
         return g
 
-    def _prunable(self, tree: Tree, child: int) -> bool:
+    def _prunable(self, tree: SearchState, child: int) -> bool:
         if not self.enable_pruning:
             return False
         h = tree.stats["nodes"][child]["h"].values()
@@ -154,7 +186,7 @@ class ABMCTSM(TreeWalk):
         return total >= self.min_prune and max(h) / total >= self.prune_share
 
     # ---- selection -----------------------------------------------------------------------
-    def _choose(self, tree: Tree, node: int, actions: list[str]) -> str | int:
+    def _choose(self, tree: SearchState, node: int, actions: list[str]) -> str | int:
         """An action name (GEN at ``node``) or a child id (descend)."""
         if self.model_selection == "stack":
             groups = [self._groups(tree, node, a) for a in actions]
@@ -175,11 +207,11 @@ class ABMCTSM(TreeWalk):
             for i in np.argsort(-y, kind="stable").tolist():
                 if not self._prunable(tree, g.kids[i]):
                     return g.kids[i]
-        if self.model_selection == "ucb":
+        if self.model_selection == UCB:
             return ucb_action(tree.totals, actions)
         return self._thompson_action(tree, actions)
 
-    def _thompson_action(self, tree: Tree, actions: list[str]) -> str:
+    def _thompson_action(self, tree: SearchState, actions: list[str]) -> str:
         if len(actions) == 1:
             return actions[0]
         glob = tree.stats["global"]
@@ -187,6 +219,7 @@ class ABMCTSM(TreeWalk):
         if not seen:
             return actions[int(tree.rng.integers(len(actions)))]
         unseen = [a for a in actions if a not in seen]
-        values = mixed_model.draw([self._fit(tree, [glob[a] for a in seen], len(unseen))], tree.rng).tolist()
+        fit = self._fit(tree, [glob[a] for a in seen], len(unseen), self.prior_mean)
+        values = mixed_model.draw([fit], tree.rng).tolist()
         vals = dict(zip(seen + unseen, values, strict=True))
         return max(actions, key=lambda a: vals[a])

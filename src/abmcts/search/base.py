@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from abmcts.search.errors import SearchInputError
-from abmcts.search.tree import Tree, Trial
+from abmcts.search.errors import InvalidResultError, SearchInputError
+from abmcts.search.state import SearchState, Trial
 
 GenerateFn = Callable[[Any], tuple[Any, float]]
+RankingFn = Callable[[list[tuple[Any, float]]], list[tuple[Any, float]]]
+logger = logging.getLogger(__name__)
 
 
-def check_option(name: str, value: Any, allowed: Sequence[Any]) -> None:
-    if value not in allowed:
-        raise SearchInputError(f"{name}={value!r} is not one of {list(allowed)}")
-
-
-def check_score(score: Any, where: str) -> float:
-    if isinstance(score, bool) or not isinstance(score, int | float):
+def check_score(score: Any, where: str, validate_range: bool = True) -> float:
+    """A real number (numpy scalars included) as a float; in [0, 1] unless ``validate_range`` is off."""
+    if isinstance(score, bool) or not isinstance(score, numbers.Real):
         raise SearchInputError(f"{where}: score {score!r} is not a number")
     s = float(score)
-    if math.isnan(s) or not 0.0 <= s <= 1.0:
-        raise SearchInputError(f"{where}: score {score!r} is outside [0, 1]")
+    if math.isnan(s) or (validate_range and not 0.0 <= s <= 1.0):
+        raise InvalidResultError(f"{where}: score {score!r} is outside [0, 1]")
     return s
 
 
@@ -39,9 +40,12 @@ def check_actions(actions: Any) -> list[str]:
 
 
 class Algorithm:
-    """Stateless search algorithm: every method takes the tree and returns it (updated in place)."""
+    """Stateless search algorithm: every method takes the search state and returns it (``ask``/``tell`` update
+    it in place; ``step`` works on a copy unless ``inplace=True``, as in TreeQuest)."""
 
     name: ClassVar[str]
+    min_batch_size: ClassVar[int] = 0
+    validate_reward_range: bool = True
 
     def __init__(self, seed: int | None = 0) -> None:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
@@ -53,84 +57,116 @@ class Algorithm:
         """JSON-safe constructor arguments; stored in the tree so a checkpoint names its algorithm."""
         return {"seed": self.seed}
 
-    def _init_stats(self, tree: Tree) -> None:
+    def _init_stats(self, tree: SearchState) -> None:
         """Create algorithm statistics for a fresh tree."""
 
-    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
+    def _select(self, tree: SearchState, actions: list[str]) -> tuple[int, str]:
         """Return (parent node id, action) for the next expansion."""
         raise NotImplementedError
 
-    def _reserve(self, tree: Tree, trial: Trial, sign: int) -> None:
+    def _reserve(self, tree: SearchState, trial: Trial, sign: int) -> None:
         """Apply (+1) or remove (-1) the pending-trial reservation / virtual loss."""
 
-    def _observe(self, tree: Tree, node_id: int) -> None:
+    def _observe(self, tree: SearchState, node_id: int) -> None:
         """Fold a new node's score into the statistics (O(depth))."""
 
+    def _accepts(self, tree: SearchState, trial: Trial) -> bool:
+        """Whether a running trial's result still counts (queued algorithms use up their queue)."""
+        return True
+
     # ---- public API ------------------------------------------------------------------------
-    def init_tree(self) -> Tree:
-        tree = Tree(self.name, self.params(), self.seed)
+    def init_tree(self) -> SearchState:
+        tree = SearchState(self.name, self.params(), self.seed)
         self._init_stats(tree)
         return tree
 
-    def load_tree(self, d: dict) -> Tree:
+    def load_tree(self, d: dict) -> SearchState:
         """Rebuild a checkpoint made by this algorithm with the same parameters."""
-        tree = Tree.from_dict(d)
+        tree = SearchState.from_dict(d)
         if tree.algorithm != self.name or tree.params != self.params():
             raise SearchInputError(
                 f"tree dict: made by {tree.algorithm!r} {tree.params}, not {self.name!r} {self.params()}"
             )
         return tree
 
-    def step(self, tree: Tree, generate_fns: Mapping[str, GenerateFn]) -> Tree:
-        """One expansion: choose (node, action), call ``generate_fns[action](parent_state)``, record it."""
-        actions = check_actions(generate_fns.keys())
-        tree, (trial,) = self.ask_batch(tree, 1, actions)
-        result = generate_fns[trial.action](trial.parent_state)
-        return self.tell(tree, trial.trial_id, result)
+    def step(
+        self, tree: SearchState, generate_fn: Mapping[str, GenerateFn], inplace: bool = False
+    ) -> SearchState:
+        """One expansion: ``ask``, call ``generate_fn[action](parent_state)``, ``tell``.
 
-    def ask_batch(self, tree: Tree, batch_size: int, actions: Sequence[str]) -> tuple[Tree, list[Trial]]:
-        """Reserve ``batch_size`` distinct pending trials; results may be told in any order."""
+        As in TreeQuest, the given state is left untouched unless ``inplace=True``.
+        """
+        actions = check_actions(generate_fn.keys())
+        if not inplace:
+            tree = copy.deepcopy(tree)
+        tree, trial = self.ask(tree, actions)
+        return self.tell(tree, trial.trial_id, generate_fn[trial.action](trial.parent_state))
+
+    def ask(self, tree: SearchState, actions: Sequence[str]) -> tuple[SearchState, Trial]:
+        """One trial (``ask_batch`` of size 1)."""
+        tree, (trial,) = self.ask_batch(tree, 1, actions)
+        return tree, trial
+
+    def ask_batch(
+        self, tree: SearchState, batch_size: int, actions: Sequence[str]
+    ) -> tuple[SearchState, list[Trial]]:
+        """Reserve ``batch_size`` pending trials (none for 0); results may be told in any order."""
         acts = check_actions(actions)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise SearchInputError(f"batch_size={batch_size!r} must be a positive int")
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, int)
+            or batch_size < self.min_batch_size
+        ):
+            raise SearchInputError(f"batch_size={batch_size!r} must be an int >= {self.min_batch_size}")
+        return tree, self._ask(tree, batch_size, acts)
+
+    def _ask(self, tree: SearchState, batch_size: int, actions: list[str]) -> list[Trial]:
+        """Trials chosen one at a time, each reserved before the next is chosen."""
         trials = []
         for _ in range(batch_size):
-            parent_id, action = self._select(tree, acts)
+            parent_id, action = self._select(tree, actions)
             trial = tree.new_trial(parent_id, action)
             self._reserve(tree, trial, +1)
             trials.append(trial)
-        return tree, trials
+        return trials
 
-    def tell(self, tree: Tree, trial_id: str, result: tuple[Any, float]) -> Tree:
-        """Record a trial's (state, score). Telling the same result twice is a no-op."""
+    def tell(self, tree: SearchState, trial_id: str, result: tuple[Any, float]) -> SearchState:
+        """Record a trial's (state, score).
+
+        As in TreeQuest, a trial id that is unknown, already told or invalidated is ignored (with a
+        warning); a malformed result or a bad score raises and leaves the trial pending.
+        """
         if not isinstance(result, tuple | list) or len(result) != 2:
             raise SearchInputError(f"trial {trial_id!r}: result {result!r} is not a (state, score) pair")
         state, raw = result
-        score = check_score(raw, f"trial {trial_id!r}")
-        if trial_id in tree.done:
-            node = tree.done[trial_id]
-            if tree.score[node] != score or tree.state[node] != state:
-                raise SearchInputError(
-                    f"trial {trial_id!r}: already told with score {tree.score[node]!r}, now {raw!r}"
-                )
-            return tree
+        score = check_score(raw, f"trial {trial_id!r}", self.validate_reward_range)
+        if state is None:
+            raise InvalidResultError(f"trial {trial_id!r}: the new node's state is None")
         trial = tree.pending.pop(trial_id, None)
         if trial is None:
-            raise SearchInputError(f"trial id {trial_id!r} is unknown (never asked in this tree)")
+            known = "was already finished" if trial_id in tree.finished else "is unknown"
+            logger.warning("trial %r %s: its result is not reflected in the search", trial_id, known)
+            return tree
+        if not self._accepts(tree, trial):
+            tree.finished[trial_id] = trial.finished("INVALID")
+            logger.warning(
+                "trial %r is no longer needed: its result is not reflected in the search", trial_id
+            )
+            return tree
         self._reserve(tree, trial, -1)
-        node_id = tree.add_node(trial.parent_id, trial.action, state, score)
-        tree.done[trial_id] = node_id
+        node_id = tree.add_node(trial.parent_id, trial.action, state, score, trial_id)
+        tree.finished[trial_id] = trial.finished("COMPLETE", score)
         self._observe(tree, node_id)
         return tree
 
-    def get_state_score_pairs(self, tree: Tree) -> list[tuple[Any, float]]:
+    def get_state_score_pairs(self, tree: SearchState) -> list[tuple[Any, float]]:
         return tree.state_score_pairs()
 
 
 class TreeWalk(Algorithm):
     """An algorithm that walks down from the root, choosing at each node GEN or a child to enter."""
 
-    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
+    def _select(self, tree: SearchState, actions: list[str]) -> tuple[int, str]:
         node = 0
         while True:
             choice = self._choose(tree, node, actions)
@@ -138,15 +174,21 @@ class TreeWalk(Algorithm):
                 return node, choice
             node = choice
 
-    def _choose(self, tree: Tree, node: int, actions: list[str]) -> str | int:
+    def _choose(self, tree: SearchState, node: int, actions: list[str]) -> str | int:
         """An action name (GEN at ``node``) or a child id (descend)."""
         raise NotImplementedError
 
 
-def top_k(tree: Tree, algo: Algorithm, k: int) -> list[tuple[Any, float]]:
-    """The ``k`` best (state, score) pairs, best first; ties keep creation order."""
+def top_k(
+    state: SearchState, algorithm: Algorithm, k: int, ranking_fn: RankingFn | None = None
+) -> list[tuple[Any, float]]:
+    """The first ``k`` (state, score) pairs of ``ranking_fn(pairs)``; by default best score first (ties keep
+    creation order). As in TreeQuest, asking for more pairs than the search made raises ``RuntimeError``."""
     if isinstance(k, bool) or not isinstance(k, int) or k < 0:
         raise SearchInputError(f"k={k!r} must be a non-negative int")
-    pairs = algo.get_state_score_pairs(tree)
-    order = sorted(range(len(pairs)), key=lambda i: -pairs[i][1])
-    return [pairs[i] for i in order[:k]]
+    pairs = algorithm.get_state_score_pairs(state)
+    if len(pairs) < k:
+        raise RuntimeError(f"top_k: only {len(pairs)} states were generated, fewer than k={k}")
+    if ranking_fn is not None:
+        return list(ranking_fn(pairs))[:k]
+    return sorted(pairs, key=lambda p: p[1], reverse=True)[:k]

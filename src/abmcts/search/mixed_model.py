@@ -1,6 +1,6 @@
 """Fast posterior predictive sampler for AB-MCTS-M's hierarchical model (numpy only).
 
-Model (DESIGN.md section 3), groups j with observations y_ij:
+Model (the AB-MCTS paper's mixed model), groups j with observations y_ij:
     y_ij ~ N(alpha_j, sigma_y^2),  alpha_j ~ N(mu, sigma_a^2),
     mu ~ N(prior_mean, 0.2^2),  sigma_a ~ HalfNormal(0.2),  sigma_y ~ HalfNormal(0.3).
 The likelihood depends on each group only through (n_j, sum_j, sumsq_j). Given the two scales,
@@ -33,9 +33,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from abmcts.search.errors import SearchInputError
+
 MU_SD = 0.2
 SA_SCALE = 0.2
 SY_SCALE = 0.3
+DEFAULT_PRIOR_MEAN = 0.5
 _FLOOR = 1e-3
 _N_SY, _N_SA = 96, 46
 _STEP = math.log(5 * SY_SCALE / _FLOOR) / (_N_SY - 1)  # log step of the sigma_y grid
@@ -45,6 +48,30 @@ SY_GRID = np.exp(math.log(_FLOOR) + _STEP * np.arange(_N_SY))
 SA_GRID = np.exp(math.log(_FLOOR) + 2 * _STEP * np.arange(_N_SA - 1, -1, -1))
 _N_DIAG = _N_SY + 2 * (_N_SA - 1)
 _RATIO2 = np.exp(2 * _STEP * (np.arange(_N_DIAG) - 2 * (_N_SA - 1)))  # (sigma_y / sigma_a)^2
+
+
+@dataclass(frozen=True)
+class ABMCTSMAdvancedConfig:
+    """TreeQuest's advanced AB-MCTS-M options. The prior scales are built into this sampler's grid, so
+    only their defaults are supported; ``validate_reward_range=False`` lets scores leave [0, 1]."""
+
+    validate_reward_range: bool = True
+    prior_mu_alpha_sigma: float = MU_SD
+    prior_sigma_alpha_sigma: float = SA_SCALE
+    prior_sigma_y_sigma: float = SY_SCALE
+
+    def __post_init__(self) -> None:
+        for name in ("prior_mu_alpha_sigma", "prior_sigma_alpha_sigma", "prior_sigma_y_sigma"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+
+    def check_supported(self) -> None:
+        scales = (self.prior_mu_alpha_sigma, self.prior_sigma_alpha_sigma, self.prior_sigma_y_sigma)
+        if scales != (MU_SD, SA_SCALE, SY_SCALE):
+            raise SearchInputError(
+                f"ABMCTSMAdvancedConfig prior sigmas {scales}: the fast sampler supports only the defaults "
+                f"{(MU_SD, SA_SCALE, SY_SCALE)}"
+            )
 
 
 def _log_halfnormal_jacobian(x: np.ndarray, scale: float) -> np.ndarray:
@@ -231,7 +258,7 @@ def predictive(
 def draw(blocks: list[tuple[Fit, np.ndarray, np.ndarray]], rng: np.random.Generator) -> np.ndarray:
     """One independent predictive draw per entry of every block ``(fit, n, s)`` (n = s = 0: a new group).
 
-    One call (one pair of RNG calls) draws every candidate of a tree level. All fits share one prior mean.
+    One call (one pair of RNG calls) draws every candidate of a tree level.
     """
     sizes = [len(n) for _, n, _ in blocks]
     u = rng.random(sum(sizes))
@@ -260,4 +287,6 @@ def draw(blocks: list[tuple[Fit, np.ndarray, np.ndarray]], rng: np.random.Genera
     ld = np.concatenate([f.ld for f in fits])[diag]
     n = np.concatenate([b[1] for b in blocks])
     s = np.concatenate([b[2] for b in blocks])
-    return _values(cell, pd, ld, fits[0].prior_mean, n, s, z)
+    means = {f.prior_mean for f in fits}
+    prior_mean = fits[0].prior_mean if len(means) == 1 else np.repeat([f.prior_mean for f in fits], sizes)
+    return _values(cell, pd, ld, prior_mean, n, s, z)

@@ -1,12 +1,13 @@
 """Conjugate score posteriors for AB-MCTS-A, drawn vectorised from sufficient statistics [n, sum, sumsq].
 
 Keeping only sufficient statistics makes every update O(1) and the state JSON-safe.
-Priors (DESIGN.md section 3): Normal-Inverse-Gamma (m=0, kappa=1, nu=1, tau^2=0.1) or Beta(0.5, 0.5).
+Priors (as in the AB-MCTS paper): Normal-Inverse-Gamma (m=0, kappa=1, nu=1, tau^2=0.1) or Beta(0.5, 0.5).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,18 +29,30 @@ def add(st: Stats, score: float, sign: int = 1) -> None:
     st[2] += sign * score * score
 
 
-def draw(dist: str, stats: Sequence[Stats], rng: np.random.Generator) -> np.ndarray:
-    """One Thompson draw of the mean score for each statistics triple."""
+def default_prior(dist: str) -> tuple[float, ...]:
+    """Prior parameters: ``(m, kappa, nu, tau2)`` for "gaussian", ``(a, b)`` for "beta"."""
+    return (BETA_A, BETA_B) if dist == "beta" else (NIG_M, NIG_KAPPA, NIG_NU, NIG_TAU2)
+
+
+def draw(
+    dist: str, stats: Sequence[Stats], rng: np.random.Generator, prior: Sequence[Any] | None = None
+) -> np.ndarray:
+    """One Thompson draw of the mean score for each statistics triple.
+
+    ``prior``: parameters as in ``default_prior``, each a number or one value per triple.
+    """
     arr = np.asarray(stats, dtype=float).reshape(-1, 3)
     n, s, ss = arr[:, 0], arr[:, 1], arr[:, 2]
     if dist == "beta":
-        return rng.beta(BETA_A + s, BETA_B + n - s)
+        a, b = default_prior(dist) if prior is None else prior
+        return rng.beta(a + s, b + n - s)
+    m, kappa, nu, tau2 = default_prior(dist) if prior is None else prior
     safe_n = np.maximum(n, 1.0)
     mean = s / safe_n
     scatter = np.maximum(ss - s * mean, 0.0)
-    kappa_n = NIG_KAPPA + n
-    nu_n = NIG_NU + n
-    m_n = (NIG_KAPPA * NIG_M + s) / kappa_n
-    tau2_n = (NIG_NU * NIG_TAU2 + scatter + n * NIG_KAPPA * (NIG_M - mean) ** 2 / kappa_n) / nu_n
+    kappa_n = kappa + n
+    nu_n = nu + n
+    m_n = (kappa * m + s) / kappa_n
+    tau2_n = (nu * tau2 + scatter + n * kappa * (m - mean) ** 2 / kappa_n) / nu_n
     sigma2 = (nu_n * tau2_n / 2.0) / rng.gamma(nu_n / 2.0)
     return m_n + np.sqrt(sigma2 / kappa_n) * rng.standard_normal(len(n))

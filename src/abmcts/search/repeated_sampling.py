@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from abmcts.search.base import Algorithm
-from abmcts.search.tree import Tree
+from abmcts.search.state import SearchState
 
 
 class RepeatedSampling(Algorithm):
     name = "repeated_sampling"
 
-    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
+    def _select(self, tree: SearchState, actions: list[str]) -> tuple[int, str]:
         return 0, actions[tree.next_trial % len(actions)]

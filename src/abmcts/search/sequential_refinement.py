@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from abmcts.search.base import Algorithm, check_option
-from abmcts.search.tree import Tree
+from abmcts.search.base import Algorithm
+from abmcts.search.model_choice import check_option
+from abmcts.search.state import SearchState
 
 REFINE = ("latest", "best")
 
@@ -19,7 +20,7 @@ class SequentialRefinement(Algorithm):
     def params(self) -> dict:
         return {"refine": self.refine, "seed": self.seed}
 
-    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
+    def _select(self, tree: SearchState, actions: list[str]) -> tuple[int, str]:
         action = actions[tree.next_trial % len(actions)]
         if len(tree) == 0:
             return 0, action

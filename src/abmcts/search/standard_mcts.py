@@ -1,53 +1,78 @@
-"""Baseline: UCT with a fixed branching factor.
+"""TreeQuest's StandardMCTS: UCT descent to a leaf, then ``samples_per_action`` expansions per action.
 
-A node with fewer than ``branching`` children (counting pending trials as reserved slots) is
-expanded; otherwise we descend to the child maximising mean subtree score + c*sqrt(ln N / n).
+UCT score of child c under parent p: ``value_sum(c) / visits(c) + w * prior(c) * sqrt(ln visits(p) / visits(c))``,
+where ``prior`` is the softmax of the siblings' scores once a parent has two children (1.0 before).
+Deterministic: ties go to the earlier child.
 """
 
 from __future__ import annotations
 
 import math
 
-from abmcts.search.base import Algorithm
+import numpy as np
+
 from abmcts.search.errors import SearchInputError
-from abmcts.search.tree import Tree, Trial
+from abmcts.search.queued import Queued
+from abmcts.search.state import SearchState
 
 
-class StandardMCTS(Algorithm):
-    name = "standard_mcts"
+def softmax(values: list[float]) -> list[float]:
+    """Softmax of ``values`` (shifted by their maximum for stability)."""
+    weights = np.exp(np.asarray(values, dtype=float) - max(values))
+    return (weights / weights.sum()).tolist()
 
-    def __init__(self, branching: int = 3, exploration: float = 1.0, seed: int | None = 0) -> None:
+
+def positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SearchInputError(f"{name}={value!r} must be a positive int")
+    return value
+
+
+class StandardMCTS(Queued):
+    name = "treequest_standard_mcts"
+
+    def __init__(
+        self, *, samples_per_action: int = 2, exploration_weight: float = math.sqrt(2), seed: int | None = 0
+    ) -> None:
         super().__init__(seed)
-        if isinstance(branching, bool) or not isinstance(branching, int) or branching < 1:
-            raise SearchInputError(f"branching={branching!r} must be a positive int")
-        if not isinstance(exploration, int | float) or not exploration >= 0:
-            raise SearchInputError(f"exploration={exploration!r} must be a non-negative number")
-        self.branching = branching
-        self.exploration = float(exploration)
+        self.samples_per_action = positive_int("samples_per_action", samples_per_action)
+        if isinstance(exploration_weight, bool) or not isinstance(exploration_weight, int | float):
+            raise SearchInputError(f"exploration_weight={exploration_weight!r} must be a number")
+        self.exploration_weight = float(exploration_weight)
 
     def params(self) -> dict:
-        return {"branching": self.branching, "exploration": self.exploration, "seed": self.seed}
+        return {
+            "samples_per_action": self.samples_per_action,
+            "exploration_weight": self.exploration_weight,
+            "seed": self.seed,
+        }
 
-    def _init_stats(self, tree: Tree) -> None:
-        # per node: [visits, sum of scores in the subtree incl. itself, pending children]
-        tree.stats = {"nodes": [[0, 0.0, 0]]}
+    def _init_stats(self, tree: SearchState) -> None:
+        # per node id: visits, sum of the scores in its subtree (itself included), softmax prior
+        tree.stats = {"queue": {}, "visits": [0], "value_sum": [0.0], "prior": [1.0]}
 
-    def _reserve(self, tree: Tree, trial: Trial, sign: int) -> None:
-        tree.stats["nodes"][trial.parent_id][2] += sign
-
-    def _observe(self, tree: Tree, node_id: int) -> None:
-        nodes, score = tree.stats["nodes"], tree.score[node_id]
-        nodes.append([0, 0.0, 0])
-        for n in tree.path_to_root(node_id):
-            nodes[n][0] += 1
-            nodes[n][1] += score
-
-    def _select(self, tree: Tree, actions: list[str]) -> tuple[int, str]:
-        nodes, node = tree.stats["nodes"], 0
-        while len(tree.children[node]) + nodes[node][2] >= self.branching and tree.children[node]:
-            log_n = math.log(max(nodes[node][0], 1))
+    def _round(self, tree: SearchState, actions: list[str]) -> list[tuple[int, str]]:
+        st, node = tree.stats, 0
+        while tree.children[node]:
+            log_n = math.log(max(st["visits"][node], 1))
             node = max(
                 tree.children[node],
-                key=lambda k: nodes[k][1] / nodes[k][0] + self.exploration * math.sqrt(log_n / nodes[k][0]),
+                key=lambda c: (
+                    st["value_sum"][c] / st["visits"][c]
+                    + self.exploration_weight * st["prior"][c] * math.sqrt(log_n / st["visits"][c])
+                ),
             )
-        return node, actions[int(tree.rng.integers(len(actions)))]
+        return [(node, a) for _ in range(self.samples_per_action) for a in actions]
+
+    def _observe_node(self, tree: SearchState, node_id: int) -> None:
+        st, score = tree.stats, tree.score[node_id]
+        st["visits"].append(0)
+        st["value_sum"].append(0.0)
+        st["prior"].append(1.0)
+        for n in tree.path_to_root(node_id):
+            st["visits"][n] += 1
+            st["value_sum"][n] += score
+        siblings = tree.children[tree.parent[node_id]]
+        if len(siblings) > 1:
+            for c, p in zip(siblings, softmax([tree.score[c] for c in siblings]), strict=True):
+                st["prior"][c] = p

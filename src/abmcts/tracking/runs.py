@@ -136,7 +136,7 @@ def log_dataset(client: Any, run_id: str, cfg: RootConfig, context: str) -> None
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.entities import DatasetInput, InputTag
 
-    from abmcts.experiment.stages import selected_task_ids
+    from abmcts.experiment.stages.common import selected_task_ids
     from abmcts.io import read_json
 
     paths = RunPaths.of(cfg)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import abmcts.arc.task as task_module
-from abmcts.arc.sandbox import Executor
+from abmcts.sandbox.pool import Executor
 
 G = [[1, 2], [3, 4]]
 FLIP = "def transform(grid):\n    return [row[::-1] for row in grid]\n"

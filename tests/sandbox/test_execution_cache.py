@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from abmcts.arc.sandbox import ExecResult, Executor
 from abmcts.errors import InputError
-from abmcts.experiment.execcache import CachedExecutor, execution_cache_path
+from abmcts.sandbox.cache import CachedExecutor
+from abmcts.sandbox.pool import ExecResult, Executor
 
 GRIDS = [[[1, 2], [3, 4]], [[5]]]
 FLIP = "def transform(g):\n    return [row[::-1] for row in g]\n"
@@ -102,7 +102,3 @@ def test_foreign_file_fails_with_the_path(tmp_path):
     path.write_text("not a database")
     with pytest.raises(InputError, match="executions.sqlite"):
         CachedExecutor(CountingExecutor(), path, LIMITS)
-
-
-def test_lives_beside_the_response_cache():
-    assert str(execution_cache_path("cache/responses.sqlite")) == "cache/executions.sqlite"

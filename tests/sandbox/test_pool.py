@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from abmcts.arc import sandbox
-from abmcts.arc.sandbox import KINDS, ExecResult, Executor, SandboxError, execute
 from abmcts.errors import InputError
+from abmcts.sandbox import pool as sandbox
+from abmcts.sandbox.pool import KINDS, ExecResult, Executor, SandboxError, execute
 
 G = [[1, 2, 3], [4, 5, 6]]
 FLIP = "def transform(grid):\n    return [row[::-1] for row in grid]\n"

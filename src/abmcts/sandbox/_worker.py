@@ -1,6 +1,6 @@
 """Sandbox zygote: a pre-started process that forks one fresh, locked-down child per program.
 
-Started by `abmcts.arc.sandbox` as `python -I _worker.py <config-json>`; it imports nothing from
+Started by `abmcts.sandbox.pool` as `python -I _worker.py <config-json>`; it imports nothing from
 abmcts so it starts fast, pre-imports numpy once, and then loops: read a request frame, fork a
 child, let the child run the program on every grid, relay the results. Forking per program gives
 every program a clean interpreter (no monkeypatch survives) for about a millisecond.

@@ -6,7 +6,8 @@ the program itself: ~10 ms per call, most of a replay's time). The key is the sh
 (code, the exact input grids, the executor's limits), so a different task, grid or limit is a
 different entry and never a stale hit. Storing the first execution's result also makes a replay
 byte-identical for programs that are not deterministic (time, randomness, a timeout near the
-limit). Delete the file (default `cache/executions.sqlite`) to force re-execution.
+limit). Delete the file (`cache.executions_path`, default `cache/executions.sqlite`) to force
+re-execution.
 
 SQLite in WAL mode with one connection per thread and process, single-statement autocommit
 writes and `INSERT OR IGNORE` (first writer wins), like `abmcts.llm.cache`.
@@ -23,18 +24,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from abmcts.arc.sandbox import ExecResult
 from abmcts.arc.task import digit_rows
 from abmcts.errors import InputError
+from abmcts.sandbox.pool import ExecResult
 from abmcts.sqlite_store import connect_wal
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, results TEXT NOT NULL)"
 KEY_VERSION = 1
-
-
-def execution_cache_path(response_cache_path: str | os.PathLike) -> Path:
-    """Where the execution cache lives: `executions.sqlite` beside the response cache."""
-    return Path(response_cache_path).with_name("executions.sqlite")
 
 
 @dataclass

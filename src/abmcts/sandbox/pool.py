@@ -28,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from abmcts.arc.task import Grid, grid_problem
 from abmcts.errors import AbmctsError, InputError
@@ -55,6 +55,12 @@ class ExecResult:
     @property
     def ok(self) -> bool:
         return self.output is not None
+
+
+class ProgramExecutor(Protocol):
+    """What the search needs to run a program: `Executor`, `CachedExecutor` and test doubles."""
+
+    def run(self, code: str, grids: list[Grid], timeout_s: float | None = None) -> list[ExecResult]: ...
 
 
 def _result(raw: Any) -> ExecResult:
@@ -164,9 +170,9 @@ class Executor:
         if n_workers < 1:
             raise InputError(f"executor n_workers={n_workers!r}: must be >= 1")
         if timeout_s <= 0:
-            raise InputError(f"executor timeout_s={timeout_s!r}: must be > 0")
+            raise InputError(f"sandbox timeout_s={timeout_s!r}: must be > 0")
         if memory_mb < 64:
-            raise InputError(f"executor memory_mb={memory_mb!r}: must be >= 64")
+            raise InputError(f"sandbox memory_mb={memory_mb!r}: must be >= 64")
         self.timeout_s = float(timeout_s)
         self.cpu_s = cpu_s
         self._config = {

@@ -1,0 +1,41 @@
+"""Stage 4: metrics, plots and the MLflow run; the only stage that reads the solutions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from abmcts import plots
+from abmcts.experiment.config import RootConfig
+from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.provenance import run_provenance
+from abmcts.experiment.stages.common import load_run_trees
+from abmcts.experiment.tasktable import per_task_rows
+from abmcts.io import atomic_write_json, read_json
+from abmcts.score import compute_metrics, pass_at_k_rows
+
+
+def score_stage(cfg: RootConfig) -> dict[str, Any]:
+    paths = RunPaths.of(cfg)
+    trees = load_run_trees(cfg)
+    attempts = read_json(paths.attempts, "attempts file")
+    solutions = read_json(paths.solutions, "solutions file")
+    solutions = {tid: solutions[tid] for tid in trees}
+    metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, cfg.selection.strategy)
+    provenance = run_provenance(cfg)
+    atomic_write_json(paths.metrics, {**metrics, "provenance": provenance})
+    atomic_write_json(paths.pass_at_k, pass_at_k_rows(metrics["pass_at_k_curve"]))
+    label = f"{cfg.search.name} / {cfg.models.name}"
+    figures = [
+        plots.plot_pass_at_k({label: metrics["pass_at_k_curve"]}, paths.plots / "pass_at_k.png"),
+        plots.plot_model_allocation(trees, paths.plots / "model_allocation.png"),
+        plots.plot_cost(trees, paths.plots / "cost.png"),
+    ]
+    rows = per_task_rows(trees, attempts, solutions, cfg.selection.strategy, cfg.search.budget)
+    atomic_write_json(paths.per_task, rows)
+    if cfg.tracking.enabled:
+        from abmcts.tracking.report import log_selection_run
+
+        artifacts = [paths.metrics, paths.per_task, paths.submission, *[Path(f) for f in figures]]
+        log_selection_run(cfg, metrics, rows, artifacts)
+    return metrics

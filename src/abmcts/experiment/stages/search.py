@@ -1,0 +1,79 @@
+"""Stage 2: search every selected task (in parallel), one tree file per task."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from abmcts.arc.task import Task
+from abmcts.experiment.config import RootConfig
+from abmcts.experiment.parallel import run_tasks
+from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.provenance import ensure_same_settings, run_provenance, tree_settings
+from abmcts.experiment.stages.common import load_run_tasks
+from abmcts.io import atomic_write_json, atomic_write_text, read_json
+
+
+def record_run_config(cfg: RootConfig, paths: RunPaths) -> None:
+    """Keep the resolved config and what produced the run beside its trees."""
+    atomic_write_text(paths.config, OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    atomic_write_json(paths.provenance, run_provenance(cfg))
+
+
+def check_existing_trees(cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths) -> None:
+    """Refuse, before any work, to resume trees that were made under other settings."""
+    for tid, task in tasks.items():
+        path = paths.tree(tid)
+        if path.exists():
+            tree = read_json(path, "tree checkpoint")
+            if isinstance(tree, dict):  # anything else is refused by the task's own resume
+                ensure_same_settings(
+                    tree.get("settings"), tree_settings(cfg, task), f"tree checkpoint {path}"
+                )
+
+
+def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
+    """Search every selected task, writing one tree file per task, and summarise the run."""
+    paths = RunPaths.of(cfg)
+    tasks = load_run_tasks(cfg)
+    check_existing_trees(cfg, tasks, paths)
+    if cfg.tracking.enabled:
+        from abmcts.tracking.live import SearchMonitor
+        from abmcts.tracking.runs import stage_run
+
+        with stage_run(cfg, "search") as tracker:
+            monitor = SearchMonitor(tracker, cfg)
+            try:
+                return _search(cfg, tasks, paths, progress, on_result=monitor)
+            finally:
+                monitor.close()
+    return _search(cfg, tasks, paths, progress)
+
+
+def _search(
+    cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool, on_result: Any = None
+) -> dict[str, Any]:
+    start = time.perf_counter()
+    results = run_tasks(cfg, list(tasks.values()), paths, progress=progress, on_result=on_result)
+    record_run_config(cfg, paths)  # after the checks run_tasks makes first (models, keys, caches)
+    summary = {
+        "tasks": len(results),
+        "calls": sum(r["calls"] for r in results),
+        "solved_train": sum(r["best_reward"] == 1.0 for r in results),
+        "cache": _sum_dicts(r["cache"] for r in results),
+        "executions": _sum_dicts(r["executions"] for r in results),
+        "timings_s": {k: round(v, 3) for k, v in _sum_dicts(r["timings_s"] for r in results).items()},
+        "wall_s": round(time.perf_counter() - start, 3),
+    }
+    atomic_write_json(paths.search_summary, summary)
+    return summary
+
+
+def _sum_dicts(items: Any) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for item in items:
+        for key, value in item.items():
+            total[key] = total.get(key, 0) + value
+    return total
