@@ -51,8 +51,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import abmcts.tracking.live as live
-    from abmcts.experiment import stages
     from abmcts.experiment.paths import RunPaths
+    from abmcts.experiment.stages.fetch import fetch_stage
+    from abmcts.experiment.stages.search import search_stage
 
     start = time.perf_counter()
     import mlflow  # noqa: F401
@@ -70,7 +71,7 @@ def main() -> None:
     hook_wall, hook_cpu, worker_s = [], [], []
     with tempfile.TemporaryDirectory() as scratch:
         tmp = Path(scratch)
-        stages.fetch_stage(config(tmp, "fetch", False, args.tasks, args.budget))
+        fetch_stage(config(tmp, "fetch", False, args.tasks, args.budget))
         from mlflow.tracking import MlflowClient
 
         t0 = time.perf_counter()
@@ -82,7 +83,7 @@ def main() -> None:
             for mode in order:
                 cfg = config(tmp, f"{mode}{rep}", mode == "on", args.tasks, args.budget)
                 t0 = time.perf_counter()
-                summary = stages.search_stage(cfg, progress=False)
+                summary = search_stage(cfg, progress=False)
                 walls[mode].append(time.perf_counter() - t0)
                 trees[mode] = {p.name: p.read_bytes() for p in sorted(RunPaths.of(cfg).trees.glob("*.json"))}
                 if mode == "on":
