@@ -35,7 +35,8 @@ def config(tmp: Path, name: str, tracked: bool, tasks: int, budget: int):
         "executor.n_jobs=2",
         f"data_dir={tmp / 'data'}",
         f"run.root={tmp / name}",
-        f"cache.path={tmp / name / 'cache' / 'responses.sqlite'}",  # a fresh cache: a cold run
+        f"cache.path={tmp / name / 'cache' / 'responses.sqlite'}",  # fresh caches: a cold run
+        f"cache.executions_path={tmp / name / 'cache' / 'executions.sqlite'}",
         "tracking=mlflow_local" if tracked else "tracking=none",
         f"tracking.uri=sqlite:///{tmp / 'mlflow.db'}",
     ]
