@@ -1,12 +1,14 @@
-"""Compare every scored run under run.root: table (markdown/JSON), pass@k curves, pass@2 per strategy."""
+"""Compare every scored run under run.root: table with 95% intervals, paired tests, means over seeds,
+and the pass@k and pass@2 figures with their intervals (markdown/JSON in run.root/_comparison)."""
 
 import sys
+from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
 from abmcts.errors import AbmctsError
-from abmcts.experiment.compare import markdown_table, write_comparison
+from abmcts.experiment.compare import write_comparison
 from abmcts.experiment.validate import validate_config
 
 
@@ -19,7 +21,7 @@ def main(cfg: DictConfig) -> None:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     print(f"{len(rows)} scored runs; table and figures in {root.run.root}/_comparison/")
-    print(markdown_table(rows))
+    print(Path(root.run.root, "_comparison", "comparison.md").read_text())
 
 
 if __name__ == "__main__":

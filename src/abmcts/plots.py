@@ -57,14 +57,22 @@ def _save(fig: Any, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def plot_pass_at_k(curves: Mapping[str, list[float]], path: str | os.PathLike) -> Path:
-    """One line per run/algorithm: coverage (pass@k) against the number of LLM calls k."""
+def plot_pass_at_k(
+    curves: Mapping[str, list[float]],
+    path: str | os.PathLike,
+    bands: Mapping[str, tuple[list[int], list[float], list[float]]] | None = None,
+) -> Path:
+    """One line per run/algorithm: coverage (pass@k) against the number of LLM calls k; `bands`
+    (label -> ks, lows, highs) shades each curve's confidence interval."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for label, curve in curves.items():
-        ax.plot(range(1, len(curve) + 1), curve, label=label)
+        (line,) = ax.plot(range(1, len(curve) + 1), curve, label=label)
+        if bands and label in bands:
+            ks, lows, highs = bands[label]
+            ax.fill_between(ks, lows, highs, color=line.get_color(), alpha=0.18, linewidth=0)
     ax.set_xlabel("LLM calls (k)")
-    ax.set_ylabel("pass@k")
+    ax.set_ylabel("pass@k" + (" (shaded: 95% CI)" if bands else ""))
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     if curves:
@@ -110,8 +118,13 @@ def plot_cost(trees: Trees, path: str | os.PathLike) -> Path:
     return _save(fig, path)
 
 
-def plot_selection_comparison(scores: Mapping[str, Mapping[str, float]], path: str | os.PathLike) -> Path:
-    """Grouped bars: one group per run, one bar per selection strategy (e.g. its pass@2)."""
+def plot_selection_comparison(
+    scores: Mapping[str, Mapping[str, float]],
+    path: str | os.PathLike,
+    intervals: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
+) -> Path:
+    """Grouped bars: one group per run, one bar per selection strategy (e.g. its pass@2), with
+    error bars from `intervals` (run -> strategy -> (ci_low, ci_high)) where given."""
     plt = _pyplot()
     runs = list(scores)
     strategies = sorted({s for per_run in scores.values() for s in per_run})
@@ -119,9 +132,17 @@ def plot_selection_comparison(scores: Mapping[str, Mapping[str, float]], path: s
     width = 0.8 / max(1, len(strategies))
     for i, strategy in enumerate(strategies):
         xs = [r + i * width for r in range(len(runs))]
-        ax.bar(xs, [scores[run].get(strategy, 0.0) for run in runs], width=width, label=strategy)
+        values = [scores[run].get(strategy, 0.0) for run in runs]
+        ax.bar(xs, values, width=width, label=strategy)
+        if intervals:
+            cis = [(intervals.get(run) or {}).get(strategy) for run in runs]
+            err = [
+                [v - ci[0] if ci else 0.0 for v, ci in zip(values, cis, strict=True)],
+                [ci[1] - v if ci else 0.0 for v, ci in zip(values, cis, strict=True)],
+            ]
+            ax.errorbar(xs, values, yerr=err, fmt="none", ecolor="black", capsize=3, linewidth=1)
     ax.set_xticks([r + 0.4 - width / 2 for r in range(len(runs))], runs, rotation=20, ha="right", fontsize=7)
-    ax.set_ylabel("pass@2")
+    ax.set_ylabel("pass@2" + (" (bars: 95% CI)" if intervals else ""))
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3, axis="y")
     if strategies:

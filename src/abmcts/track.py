@@ -10,7 +10,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +104,16 @@ def log_run(
     curve: Sequence[float] | None = None,
     artifacts: Sequence[str | os.PathLike] = (),
     artifact_location: str | None = None,
+    parent_run_id: str | None = None,
+    before_end: Callable[[Any, str], None] | None = None,
 ) -> str:
     """Log one finished pipeline run and return its MLflow run id.
 
     Params and tags are redacted and truncated to MLflow's limits; the pass@k curve becomes the
     stepped metric `pass_at_k` (step = k); files and directories in `artifacts` are uploaded.
-    `artifact_location` only applies when the experiment is created here.
+    `artifact_location` only applies when the experiment is created here. With `parent_run_id`
+    the run nests under that run in the UI; `before_end(client, run_id)` logs anything else
+    (tables, datasets) before the run is marked finished.
     """
     paths = [Path(p) for p in artifacts]
     for path in paths:
@@ -126,7 +130,8 @@ def log_run(
         if found
         else client.create_experiment(experiment, artifact_location=artifact_location)
     )
-    run = client.create_run(experiment_id, run_name=run_name)
+    nesting = {"mlflow.parentRunId": parent_run_id} if parent_run_id else None
+    run = client.create_run(experiment_id, run_name=run_name, tags=nesting)
     run_id = run.info.run_id
     try:
         now = int(time.time() * 1000)
@@ -147,6 +152,8 @@ def log_run(
                 client.log_artifacts(run_id, str(path), artifact_path=path.name)
             else:
                 client.log_artifact(run_id, str(path))
+        if before_end is not None:
+            before_end(client, run_id)
     except BaseException:
         client.set_terminated(run_id, status="FAILED")
         raise

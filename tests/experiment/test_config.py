@@ -80,6 +80,8 @@ def test_default_is_small_and_offline():
         ("data.limit=-3", "data.limit"),
         ("sandbox.timeout_s=0", "sandbox.timeout_s"),
         ("sandbox.memory_mb=10", "sandbox.memory_mb"),
+        ("tracking.trace_sample=1.5", "tracking.trace_sample"),
+        ("tracking.tree_views=-1", "tracking.tree_views"),
     ],
 )
 def test_bad_values_name_the_key(override, needle):

@@ -74,8 +74,10 @@ def test_mlflow_run_has_params_tags_and_stepped_curve(project):
 
     client = MlflowClient(tracking_uri=f"sqlite:///{project / 'mlflow.db'}")
     runs = client.search_runs(client.get_experiment_by_name("abmcts-arc").experiment_id)
-    assert len(runs) == 1
-    run = runs[0]
+    kinds = {r.data.tags["abmcts.kind"]: r for r in runs}
+    assert len(runs) == 2 and set(kinds) == {"pipeline", "selection"}  # the strategy nests in the run
+    run = kinds["selection"]
+    assert run.data.tags["mlflow.parentRunId"] == kinds["pipeline"].info.run_id
     assert run.data.tags["search"] == "ab_mcts_a" and run.data.tags["selection"] == "sakana"
     assert run.data.params["search.budget"] == "6"
     history = client.get_metric_history(run.info.run_id, "pass_at_k")

@@ -67,6 +67,10 @@ class TrackingConfig:
     enabled: bool = True
     uri: str = "sqlite:///mlflow.db"
     experiment: str = "abmcts-arc"
+    progress: bool = True  # search stage: live progress/* metrics as tasks finish
+    traces: bool = True  # one MLflow trace per task, one LLM span per model call
+    trace_sample: float = 1.0  # share of tasks traced (chosen by task id, so reruns trace the same ones)
+    tree_views: int = 20  # score stage: at most this many tasks' HTML tree views as run artifacts
 
 
 @dataclass

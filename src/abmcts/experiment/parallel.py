@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,8 @@ def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
         "task_id": task.task_id,
         "calls": len(record["nodes"]),
         "best_reward": max((n["reward"] for n in record["nodes"]), default=0.0),
+        "cost": sum(n["cost"] for n in record["nodes"]),
+        "cached": search.cached,  # per node id; None for nodes resumed from a checkpoint
         "cache": {k: after[k] - before.get(k, 0) for k in after},
         "executions": {k: exec_after[k] - exec_before.get(k, 0) for k in exec_after},
         "timings_s": {**search.timings, "task": time.perf_counter() - start},
@@ -185,8 +187,18 @@ def _ray_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
         ray.shutdown()  # stops the local instance; with an address, only disconnects
 
 
-def run_tasks(cfg: RootConfig, tasks: list[Task], paths: RunPaths, progress: bool = True) -> list[dict]:
-    """Search all tasks; results come back as they finish so the progress bar moves."""
+def run_tasks(
+    cfg: RootConfig,
+    tasks: list[Task],
+    paths: RunPaths,
+    progress: bool = True,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict]:
+    """Search all tasks; results come back as they finish so the progress bar moves.
+
+    `on_result(summary)` runs in this (the main) process as each task's summary arrives, e.g. to
+    log live progress; it runs while the workers go on searching.
+    """
     from joblib import Parallel, delayed, parallel_config
     from tqdm import tqdm
 
@@ -202,9 +214,11 @@ def run_tasks(cfg: RootConfig, tasks: list[Task], paths: RunPaths, progress: boo
             # joblib's ray backend is a multiprocessing pool: lists only, so its bar moves at the end
             return_as = "list" if cfg.executor.backend == "ray" else "generator_unordered"
             results = Parallel(return_as=return_as)(jobs)
-            collected = list(
-                tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress)
-            )
+            collected = []
+            for result in tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress):
+                collected.append(result)
+                if on_result is not None:
+                    on_result(result)
     finally:  # in-process tasks: also after an error, or the next run reuses a stale client and pool
         if cfg.executor.backend == "sequential":
             _close_worker_resources()

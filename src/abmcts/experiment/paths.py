@@ -24,6 +24,7 @@ class RunPaths:
     submissions: Path
     metrics: Path
     pass_at_k: Path
+    per_task: Path
     plots: Path
 
     @classmethod
@@ -46,6 +47,7 @@ class RunPaths:
             submissions=sel / "submissions",
             metrics=sel / "metrics.json",
             pass_at_k=sel / "pass_at_k.json",
+            per_task=sel / "per_task.json",
             plots=sel / "plots",
         )
 

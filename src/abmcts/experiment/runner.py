@@ -160,6 +160,8 @@ class TaskSearch:
         self.nodes: list[dict[str, Any]] = []
         self.tree = self.algo.init_tree()
         self.timings: dict[str, float] = dict.fromkeys(PHASES, 0.0)
+        # per node: was its response a cache hit (None = loaded from a checkpoint); never in the tree file
+        self.cached: list[bool | None] = []
         self._request_counts: Counter[tuple[str, str]] = Counter()
         self._encoder = TreeEncoder()
         self._prompts: dict[int | None, tuple[list[dict[str, str]], str]] = {}
@@ -204,6 +206,7 @@ class TaskSearch:
         if len(self.tree) != len(nodes):
             raise InputError(f"{where}: corrupted ({len(nodes)} nodes, search_state has {len(self.tree)})")
         self.nodes = nodes
+        self.cached = [None] * len(nodes)
         self._encoder = TreeEncoder()
         for node in self.nodes:
             self._encoder.add(node)
@@ -254,6 +257,7 @@ class TaskSearch:
             ):
                 node = self._make_node(trial.action, parent, phash, index, completion)
                 self.nodes.append(node)
+                self.cached.append(completion.cached)
                 self._encoder.add(node)
                 t3 = clock()
                 self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))

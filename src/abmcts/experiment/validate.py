@@ -57,6 +57,8 @@ def _check_ranges(root: RootConfig) -> None:
         ("data.offset", root.data.offset, root.data.offset >= 0),
         ("data.limit", root.data.limit, root.data.limit is None or root.data.limit >= 1),
         ("models.specs", len(root.models.specs), len(root.models.specs) >= 1),
+        ("tracking.trace_sample", root.tracking.trace_sample, 0.0 <= root.tracking.trace_sample <= 1.0),
+        ("tracking.tree_views", root.tracking.tree_views, root.tracking.tree_views >= 0),
     ]
     for name, value, ok in checks:
         if not ok:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import run_provenance
 from abmcts.experiment.stages.common import load_run_trees
+from abmcts.experiment.tasktable import per_task_rows
 from abmcts.io import atomic_write_json, read_json
 from abmcts.score import compute_metrics, pass_at_k_rows
 
@@ -32,27 +32,11 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
         plots.plot_model_allocation(trees, paths.plots / "model_allocation.png"),
         plots.plot_cost(trees, paths.plots / "cost.png"),
     ]
+    rows = per_task_rows(trees, attempts, solutions, selection.get("programs") or {}, cfg.search.budget)
+    atomic_write_json(paths.per_task, rows)
     if cfg.tracking.enabled:
-        from abmcts.track import log_run
+        from abmcts.tracking.report import log_selection_run
 
-        log_run(
-            tracking_uri=cfg.tracking.uri,
-            experiment=cfg.tracking.experiment,
-            run_name=f"{cfg.run.name}/{cfg.selection.name}",
-            params=asdict(cfg),
-            tags={
-                "data": cfg.data.name,
-                "search": cfg.search.name,
-                "models": cfg.models.name,
-                "selection": cfg.selection.name,
-                "run": cfg.run.name,
-                "fingerprint": provenance["fingerprint"],
-                "git_commit": provenance["git_commit"] or "unknown",
-                "data_version": provenance["data_version"],
-                "lock": provenance["lock"] or "none",
-            },
-            metrics=metrics,
-            curve=metrics["pass_at_k_curve"],
-            artifacts=[paths.metrics, paths.submission, *[Path(f) for f in figures]],
-        )
+        artifacts = [paths.metrics, paths.per_task, paths.submission, *[Path(f) for f in figures]]
+        log_selection_run(cfg, metrics, rows, artifacts)
     return metrics

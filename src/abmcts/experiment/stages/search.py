@@ -39,8 +39,24 @@ def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
     check_existing_trees(cfg, tasks, paths)
+    if cfg.tracking.enabled:
+        from abmcts.tracking.live import SearchMonitor
+        from abmcts.tracking.runs import stage_run
+
+        with stage_run(cfg, "search") as tracker:
+            monitor = SearchMonitor(tracker, cfg)
+            try:
+                return _search(cfg, tasks, paths, progress, on_result=monitor)
+            finally:
+                monitor.close()
+    return _search(cfg, tasks, paths, progress)
+
+
+def _search(
+    cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool, on_result: Any = None
+) -> dict[str, Any]:
     start = time.perf_counter()
-    results = run_tasks(cfg, list(tasks.values()), paths, progress=progress)
+    results = run_tasks(cfg, list(tasks.values()), paths, progress=progress, on_result=on_result)
     record_run_config(cfg, paths)  # after the checks run_tasks makes first (models, keys, caches)
     summary = {
         "tasks": len(results),

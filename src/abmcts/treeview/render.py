@@ -1,0 +1,349 @@
+"""A search tree as one self-contained HTML page (inline CSS and JS, no network, works from file://).
+
+Generic: it knows nodes, parents, a score in [0, 1], a colour group, an edge kind and a detail panel
+(code, facts, named integer grids drawn in the ARC palette), nothing of ARC tasks or LLMs, so any
+search tree can use it. Every text a node carries may come from an LLM and is untrusted: labels and
+facts are HTML-escaped where they are written, and the click-to-open details travel as JSON inside a
+`<script type="application/json">` block with `<`, `>` and `&` escaped, which the page's script
+puts into the DOM with `textContent` only (never `innerHTML`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Grid = Sequence[Sequence[int]]
+
+ARC_COLOURS = (
+    "#000000", "#0074d9", "#ff4136", "#2ecc40", "#ffdc00",
+    "#aaaaaa", "#f012be", "#ff851b", "#7fdbff", "#870c25",
+)  # fmt: skip
+GROUP_COLOURS = ("#1f77b4", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#8c564b", "#bcbd22", "#7f7f7f")
+EDGE_DASHES = ("", "5,3", "2,3", "8,3,2,3")
+X_STEP, Y_STEP, RADIUS, MARGIN = 24, 64, 9, 40
+
+
+@dataclass(frozen=True)
+class GridPanel:
+    """A named grid (None = no output) and, when known, the grid it should have been."""
+
+    name: str
+    grid: Grid | None
+    expected: Grid | None = None
+
+
+@dataclass(frozen=True)
+class NodeDetail:
+    """What the side panel shows for a clicked node."""
+
+    code: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    grids: tuple[GridPanel, ...] = ()
+
+
+@dataclass(frozen=True)
+class ViewNode:
+    """One tree node: `score` in [0, 1] colours the fill (None = grey), `group` the ring (e.g. the
+    model), `edge` names the kind of edge from its parent (e.g. fresh/refine), `marks` are badges."""
+
+    id: int
+    parent: int | None
+    score: float | None
+    group: str
+    edge: str
+    label: str
+    marks: tuple[str, ...] = ()
+    detail: NodeDetail = field(default_factory=NodeDetail)
+
+
+ROOT = -1  # the virtual root's id in the layout (drawn only when `root_label` is given)
+
+
+def _layout(nodes: Sequence[ViewNode], with_root: bool) -> dict[int, tuple[float, float]]:
+    """Layered layout: leaves left to right in id order, parents centred over their children;
+    parentless nodes hang under the virtual root `ROOT` when `with_root`."""
+    ids = {n.id for n in nodes}
+    children: dict[int, list[int]] = {}
+    for n in nodes:
+        children.setdefault(n.parent if n.parent in ids else ROOT, []).append(n.id)
+    if _depth_of(ROOT, children) > 500:  # pathological chain: avoid deep recursion, one row per node
+        return {n.id: (0.0, float(i + with_root)) for i, n in enumerate(nodes)} | {ROOT: (0.0, 0.0)}
+    pos: dict[int, tuple[float, float]] = {}
+    next_x = 0.0
+
+    def place(node_id: int, depth: int) -> float:
+        nonlocal next_x
+        kids = children.get(node_id, [])
+        if kids:
+            xs = [place(k, depth + 1) for k in kids]
+            x = (xs[0] + xs[-1]) / 2
+        else:
+            x, next_x = next_x, next_x + 1
+        pos[node_id] = (x, float(depth))
+        return x
+
+    place(ROOT, 0 if with_root else -1)
+    return pos
+
+
+def _depth_of(root: int, children: Mapping[int | None, list[int]]) -> int:
+    depth, frontier = 0, [root]
+    while frontier:
+        frontier = [k for n in frontier for k in children.get(n, [])]
+        depth += 1
+    return depth
+
+
+def score_colour(score: float | None) -> str:
+    """Red (0) through yellow to green (1); grey when unscored."""
+    if score is None:
+        return "#d0d0d0"
+    s = min(1.0, max(0.0, float(score)))
+    return f"hsl({round(120 * s)}, 70%, 50%)"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9_-]", "_", text.lower())[:40] or "_"
+
+
+def _grid_rows(grid: Grid | None) -> list[str] | None:
+    """Digit rows of a rectangular grid of ints 0..9; None for anything else (drawn as 'no output')."""
+    if grid is None:
+        return None
+    try:
+        values = [[int(v) for v in row] for row in grid]
+    except (TypeError, ValueError):
+        return None
+    if not values or not values[0] or len({len(r) for r in values}) != 1:
+        return None
+    if any(not 0 <= v <= 9 for row in values for v in row):
+        return None
+    return ["".join(map(str, row)) for row in values]
+
+
+def _script_json(data: Any) -> str:
+    """JSON safe inside a <script> element: no `</script>`, `<!--` or HTML entity can form."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _payload(nodes: Sequence[ViewNode]) -> dict[str, Any]:
+    """Node details with every distinct grid stored once (nodes often share outputs)."""
+    grids: list[list[str]] = []
+    index: dict[tuple[str, ...], int] = {}
+
+    def grid_ref(grid: Grid | None) -> int | None:
+        rows = _grid_rows(grid)
+        if rows is None:
+            return None
+        key = tuple(rows)
+        if key not in index:
+            index[key] = len(grids)
+            grids.append(rows)
+        return index[key]
+
+    details = {}
+    for n in nodes:
+        d = n.detail
+        details[str(n.id)] = {
+            "label": n.label,
+            "group": n.group,
+            "edge": n.edge,
+            "marks": list(n.marks),
+            "code": d.code,
+            "facts": [[str(k), str(v)] for k, v in d.facts],
+            "grids": [
+                [p.name, grid_ref(p.grid), grid_ref(p.expected), p.expected is not None] for p in d.grids
+            ],
+        }
+    return {"nodes": details, "grids": grids, "colours": list(ARC_COLOURS)}
+
+
+def _legend(groups: list[str], edges: list[str], legend: Mapping[str, str]) -> str:
+    e = html.escape
+    parts = ['<div class="legend"><span class="lt">reward</span><span class="scale"></span> 0 &#8594; 1']
+    for i, g in enumerate(groups):
+        colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
+        parts.append(f'<span class="chip" style="border-color:{colour}">{e(g)}</span>')
+    for i, kind in enumerate(edges):
+        dash = EDGE_DASHES[i % len(EDGE_DASHES)]
+        parts.append(
+            f'<svg width="34" height="10"><line x1="0" y1="5" x2="34" y2="5" class="edge" '
+            f'stroke-dasharray="{dash}"/></svg>{e(kind)}'
+        )
+    for mark, meaning in legend.items():
+        parts.append(f'<span class="badge-key">{e(mark)}</span> {e(meaning)}')
+    parts.append("</div>")
+    return " ".join(parts)
+
+
+def render_tree_html(
+    nodes: Sequence[ViewNode],
+    title: str,
+    subtitle: str = "",
+    legend: Mapping[str, str] | None = None,
+    root_label: str | None = None,
+) -> str:
+    """The whole page as one string; `legend` explains the marks (badge -> meaning). With
+    `root_label`, parentless nodes hang from a drawn root (e.g. the task), so their edge kinds show."""
+    e = html.escape
+    ids = {n.id for n in nodes}
+    if len(ids) != len(nodes):
+        raise ValueError("render_tree_html: node ids must be unique")
+    if any(i < 0 for i in ids):
+        raise ValueError("render_tree_html: node ids must be >= 0")
+    with_root = root_label is not None
+    pos = _layout(nodes, with_root)
+    groups = sorted({n.group for n in nodes})
+    edges = sorted({n.edge for n in nodes if n.parent in ids or with_root})
+    group_colour = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(groups)}
+    edge_dash = {k: EDGE_DASHES[i % len(EDGE_DASHES)] for i, k in enumerate(edges)}
+
+    def xy(node_id: int) -> tuple[float, float]:
+        x, y = pos[node_id]
+        return MARGIN + x * X_STEP, MARGIN + y * Y_STEP
+
+    width = MARGIN * 2 + X_STEP * max((p[0] for p in pos.values()), default=0)
+    height = MARGIN * 2 + Y_STEP * max((p[1] for p in pos.values()), default=0)
+    svg = []
+    for n in nodes:
+        parent = n.parent if n.parent in ids else ROOT
+        if parent != ROOT or with_root:
+            (x1, y1), (x2, y2) = xy(parent), xy(n.id)
+            mid = (y1 + y2) / 2
+            svg.append(
+                f'<path class="edge" data-edge="{e(n.edge)}" stroke-dasharray="{edge_dash[n.edge]}" '
+                f'd="M{x1:.0f},{y1:.0f} C{x1:.0f},{mid:.0f} {x2:.0f},{mid:.0f} {x2:.0f},{y2:.0f}"/>'
+            )
+    if with_root:
+        x, y = xy(ROOT)
+        svg.append(
+            f'<g class="root"><rect x="{x - 7:.0f}" y="{y - 7:.0f}" width="14" height="14"/>'
+            f'<text x="{x + 12:.0f}" y="{y + 4:.0f}">{e(root_label or "")}</text></g>'
+        )
+    for n in nodes:
+        x, y = xy(n.id)
+        marks = "".join(
+            f'<text class="badge" x="{x:.0f}" y="{y - RADIUS - 4 - 11 * i:.0f}">{e(m)}</text>'
+            for i, m in enumerate(n.marks)
+        )
+        svg.append(
+            f'<g class="node{" marked" if n.marks else ""}" data-id="{n.id}" tabindex="0">'
+            f"<title>{e(n.label)}</title>"
+            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{RADIUS}" fill="{score_colour(n.score)}" '
+            f'stroke="{group_colour[n.group]}"/>{marks}</g>'
+        )
+    return _PAGE.format(
+        title=e(title),
+        subtitle=e(subtitle),
+        count=len(nodes),
+        legend=_legend(groups, edges, legend or {}),
+        width=f"{width:.0f}",
+        height=f"{height:.0f}",
+        svg="\n".join(svg),
+        data=_script_json(_payload(nodes)),
+    )
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>{title}</title>
+<style>
+body {{ font: 13px/1.4 system-ui, sans-serif; margin: 0; display: flex; height: 100vh; color: #222; }}
+#tree {{ flex: 1 1 60%; overflow: auto; border-right: 1px solid #ccc; }}
+#side {{ flex: 0 0 40%; overflow: auto; padding: 10px 14px; background: #fafafa; }}
+header {{ padding: 8px 12px; border-bottom: 1px solid #ddd; position: sticky; left: 0; }}
+h1 {{ font-size: 16px; margin: 0 0 2px; }} .sub {{ color: #666; }}
+.legend {{ margin-top: 6px; }} .legend svg {{ vertical-align: middle; margin: 0 2px 0 8px; }}
+.lt {{ color: #666; margin-right: 4px; }}
+.scale {{ display: inline-block; width: 60px; height: 9px; vertical-align: middle;
+  background: linear-gradient(90deg, hsl(0,70%,50%), hsl(60,70%,50%), hsl(120,70%,50%)); }}
+.chip {{ border: 3px solid; border-radius: 9px; padding: 0 5px; margin-left: 8px; }}
+.badge-key {{ font-weight: bold; margin-left: 8px; color: #b00; }}
+.root rect {{ fill: #333; }} .root text {{ font-weight: bold; }}
+.edge {{ fill: none; stroke: #888; stroke-width: 1.4; }}
+.node circle {{ stroke-width: 3; cursor: pointer; }}
+.node:hover circle, .node.sel circle {{ stroke: #000 !important; stroke-width: 4; }}
+.badge {{ font: bold 10px system-ui, sans-serif; fill: #b00; text-anchor: middle; pointer-events: none; }}
+pre {{ white-space: pre-wrap; word-break: break-all; background: #fff; border: 1px solid #ddd; padding: 6px; overflow: auto; max-height: 30vh; }}
+table.facts td {{ padding: 1px 8px 1px 0; vertical-align: top; }} table.facts td:first-child {{ color: #666; }}
+.pair {{ display: inline-block; margin: 4px 14px 8px 0; vertical-align: top; }}
+.pair .cap {{ color: #666; font-size: 11px; }}
+.grid {{ display: inline-grid; gap: 1px; background: #555; border: 1px solid #555; margin-right: 6px; }}
+.grid span {{ display: block; }} .none {{ color: #999; font-style: italic; }}
+.ok {{ color: #080; }} .bad {{ color: #b00; }}
+</style></head><body>
+<div id="tree"><header><h1>{title}</h1><div class="sub">{subtitle} &middot; {count} nodes &middot; click a node</div>
+{legend}</header>
+<svg id="svg" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">
+{svg}
+</svg></div>
+<div id="side"><p class="none">Click a node to see its code, outputs and call.</p></div>
+<script type="application/json" id="data">{data}</script>
+<script>
+"use strict";
+const DATA = JSON.parse(document.getElementById("data").textContent);
+const side = document.getElementById("side");
+function el(tag, text, cls) {{
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}}
+function drawGrid(index) {{
+  if (index === null) return el("span", "no output", "none");
+  const rows = DATA.grids[index], h = rows.length, w = rows[0].length;
+  const size = Math.max(4, Math.min(14, Math.floor(180 / Math.max(h, w))));
+  const grid = el("div", null, "grid");
+  grid.style.gridTemplateColumns = "repeat(" + w + ", " + size + "px)";
+  for (const row of rows) for (const ch of row) {{
+    const cell = el("span");
+    cell.style.width = cell.style.height = size + "px";
+    cell.style.background = DATA.colours[Number(ch)];
+    grid.appendChild(cell);
+  }}
+  return grid;
+}}
+function show(id) {{
+  const d = DATA.nodes[id];
+  if (!d) return;
+  document.querySelectorAll(".node.sel").forEach(n => n.classList.remove("sel"));
+  const g = document.querySelector('.node[data-id="' + Number(id) + '"]');
+  if (g) g.classList.add("sel");
+  side.replaceChildren();
+  side.appendChild(el("h2", d.label));
+  if (d.marks.length) side.appendChild(el("p", d.marks.join(" \\u00b7 "), "bad"));
+  const facts = el("table", null, "facts");
+  for (const [k, v] of [["group", d.group], ["edge", d.edge], ...d.facts]) {{
+    const tr = el("tr"); tr.appendChild(el("td", k)); tr.appendChild(el("td", v)); facts.appendChild(tr);
+  }}
+  side.appendChild(facts);
+  side.appendChild(el("h3", "code"));
+  side.appendChild(d.code === null ? el("p", "no code", "none") : el("pre", d.code));
+  if (d.grids.length) side.appendChild(el("h3", "outputs (left) and expected (right)"));
+  for (const [name, got, want, known] of d.grids) {{
+    const box = el("div", null, "pair");
+    const same = known && got !== null && got === want;
+    box.appendChild(el("div", name + (known ? (same ? " \\u2713" : " \\u2717") : ""), "cap " + (known ? (same ? "ok" : "bad") : "")));
+    box.appendChild(drawGrid(got));
+    if (known) box.appendChild(drawGrid(want));
+    side.appendChild(box);
+  }}
+  history.replaceState(null, "", "#node-" + Number(id));
+}}
+document.querySelectorAll(".node").forEach(g => {{
+  g.addEventListener("click", () => show(g.dataset.id));
+  g.addEventListener("keydown", ev => {{ if (ev.key === "Enter") show(g.dataset.id); }});
+}});
+const m = /^#node-(\\d+)$/.exec(location.hash);
+if (m) show(m[1]);
+</script></body></html>
+"""

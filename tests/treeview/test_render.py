@@ -1,0 +1,61 @@
+"""The tree page: one element per node, colours and badges, grids deduplicated, untrusted text inert."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from treeview_samples import HOSTILE, sample_nodes
+
+from abmcts.treeview import GridPanel, NodeDetail, ViewNode, render_tree_html
+from abmcts.treeview.render import score_colour
+
+
+def page_data(page: str) -> dict:
+    block = re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S)
+    return json.loads(block.group(1))
+
+
+def test_one_node_element_per_tree_node_and_edges_to_parents():
+    page = render_tree_html(sample_nodes(), "t", root_label="task")
+    assert len(re.findall(r'<g class="node[^"]*" data-id="\d+"', page)) == 12
+    assert page.count('class="edge"') >= 12  # 9 refine edges + 3 fresh edges from the drawn root
+    assert 'data-edge="fresh"' in page and 'data-edge="refine"' in page
+    assert '<g class="node marked" data-id="5"' in page and ">A1</text>" in page
+
+
+def test_untrusted_text_is_escaped_everywhere():
+    page = render_tree_html(sample_nodes(), "<script>alert(1)</script>", subtitle="<i>x</i>")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
+    assert "&lt;b&gt;label&lt;/b&gt;" in page  # labels in <title> escaped
+    # exactly the page's own two script elements; the code never closes one
+    assert page.count("<script") == 2 and page.count("</script>") == 2
+    assert "<img" not in page
+    data = page_data(page)
+    assert data["nodes"]["0"]["code"] == HOSTILE  # intact once parsed, for textContent
+    assert data["nodes"]["0"]["facts"] == [["error", "<img src=x onerror=alert(1)>"]]
+
+
+def test_grids_are_stored_once_and_bad_grids_are_no_output():
+    nodes = sample_nodes()
+    bad = ViewNode(99, 0, None, "m", "refine", "x", detail=NodeDetail(grids=(GridPanel("g", [[1, 12]]),)))
+    data = page_data(render_tree_html([*nodes, bad], "t"))
+    assert data["grids"] == [["01", "23"]]  # shared by 12 nodes x (output, expected)
+    assert data["nodes"]["0"]["grids"] == [["demo 1", 0, 0, True], ["test 1", None, None, False]]
+    assert data["nodes"]["99"]["grids"] == [["g", None, None, False]]
+
+
+def test_score_colours_and_bad_input():
+    assert score_colour(None) == "#d0d0d0"
+    assert score_colour(0.0) == "hsl(0, 70%, 50%)" and score_colour(1.0) == "hsl(120, 70%, 50%)"
+    with pytest.raises(ValueError, match="unique"):
+        render_tree_html([ViewNode(1, None, 0.5, "m", "fresh", "a")] * 2, "t")
+    with pytest.raises(ValueError, match=">= 0"):
+        render_tree_html([ViewNode(-1, None, 0.5, "m", "fresh", "a")], "t")
+
+
+def test_a_deep_chain_renders_without_recursion_trouble():
+    chain = [ViewNode(i, i - 1 if i else None, 0.5, "m", "refine", str(i)) for i in range(2000)]
+    page = render_tree_html(chain, "chain")
+    assert len(re.findall(r'<g class="node', page)) == 2000
