@@ -54,3 +54,14 @@ def test_visualize_tree_graphviz_builds_treequests_digraph(state):
     source = dot.source
     assert "ROOT" in source and source.count("->") == 6 and "label=T" in source
     assert "Score: 0.80" in source
+
+
+def test_render_html_is_one_offline_page_with_every_node_and_escaped_states(state, tmp_path):
+    import re
+
+    path = tq.render(state, tmp_path / "tree", format="html")
+    page = path.read_text()
+    assert path.name == "tree.html"
+    assert len(re.findall(r'<g class="node[^"]*" data-id="\d+"', page)) == 6  # root drawn apart
+    assert "<script>alert" not in page  # the hostile state travels escaped, shown as text
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", page)  # nothing fetched: works offline

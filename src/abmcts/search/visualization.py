@@ -27,6 +27,7 @@ TEXT_FORMATS = {
     "mermaid": ".mermaid",
     "md": ".md",
     "markdown": ".md",
+    "html": ".html",
 }
 
 
@@ -157,6 +158,35 @@ def render_mermaid(
     return "\n".join(lines) + "\n"
 
 
+def render_html(snapshot: dict, title: str = "search tree") -> str:
+    """A snapshot as one self-contained HTML page: nodes coloured by score and by the action that
+    made them, a click shows the node's state (escaped: states may hold model output)."""
+    from abmcts.treeview.render import NodeDetail, ViewNode, render_tree_html  # pure Python, no ARC
+
+    nodes = [
+        ViewNode(
+            id=n["id"],
+            parent=None if n["parent_id"] in (None, -1) else n["parent_id"],
+            score=n["score"],
+            group=str(n["action_from_parent"]),
+            edge="expand",
+            label=f"#{n['id']}",
+            detail=NodeDetail(
+                code=n["state_repr"],
+                facts=tuple(
+                    (key, str(n[key]))
+                    for key in ("score", "depth", "status", "trial_id")
+                    if n[key] is not None
+                ),
+            ),
+        )
+        for n in snapshot["nodes"]
+        if n["status"] != "ROOT"
+    ]
+    algorithm = snapshot.get("metadata", {}).get("algorithm", "")
+    return render_tree_html(nodes, title, subtitle=f"{algorithm} · {len(nodes)} nodes", root_label="root")
+
+
 def render(
     search_tree: SearchState | dict,
     output_basename: str | Path,
@@ -169,7 +199,8 @@ def render(
     """TreeQuest's ``render``: write ``<output_basename>.<ext>`` and return its path.
 
     Formats: json, dot/gv, mermaid/md/markdown (text, no extra package); png/pdf/svg/jpg via the
-    optional ``graphviz`` package and its ``dot`` program. HTML is the pipeline's tree viewer's job.
+    optional ``graphviz`` package and its ``dot`` program; html is one self-contained page (no
+    network) drawn by the pipeline's tree viewer, click a node for its state.
     """
     snap = (
         search_tree
@@ -190,6 +221,8 @@ def render(
         text = json.dumps(snap, indent=2, default=str) + "\n"
     elif fmt in ("dot", "gv"):
         text = render_dot(snap, **renderer_kwargs)
+    elif fmt == "html":
+        text = render_html(snap, **renderer_kwargs)
     else:
         text = render_mermaid(snap, **renderer_kwargs)
         if fmt != "mermaid":
