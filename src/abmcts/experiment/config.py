@@ -38,6 +38,7 @@ class SearchConfig:
     # A checkpoint only saves re-running the search (the response cache already keeps every paid
     # call), so when calls are fast (offline, cache hits) rewriting the tree is not worth it.
     checkpoint_min_s: float = 2.0
+    max_cost_usd: float | None = None  # spend cap per task (see abmcts.experiment.spend); null = none
 
 
 @dataclass
@@ -61,9 +62,10 @@ class TrackingConfig:
 
 @dataclass
 class ExecutorConfig:
-    backend: str = "loky"  # joblib backend: loky | threading | sequential | dask | ray
-    n_jobs: int = 2
+    backend: str = "local"  # local | sequential | dask | ray (see abmcts.experiment.parallel)
+    n_jobs: int = 2  # worker processes (local), or the cluster's worker processes (dask, ray)
     address: str | None = None  # dask scheduler / ray address; None starts a local cluster
+    tasks_in_flight: int | None = None  # per process; null = enough to fill the models' max_concurrency
     sandbox_workers: int = 1
     timeout_s: float = 2.0
     memory_mb: int = 1024
@@ -86,6 +88,7 @@ class CacheConfig:
 class RunConfig:
     name: str = "default"
     root: str = "runs"
+    max_cost_usd: float | None = None  # spend cap for the whole run; null = none
 
 
 @dataclass
@@ -109,5 +112,5 @@ CHOICES = {
     "data.split": ("training", "evaluation"),
     "search.reward": ("exact", "partial"),
     "cache.mode": ("readwrite", "replay", "off"),
-    "executor.backend": ("loky", "threading", "sequential", "dask", "ray"),
+    "executor.backend": ("local", "sequential", "dask", "ray"),
 }

@@ -38,6 +38,13 @@ def _check_ranges(root: RootConfig) -> None:
         ("executor.n_jobs", root.executor.n_jobs, root.executor.n_jobs != 0),
         ("executor.sandbox_workers", root.executor.sandbox_workers, root.executor.sandbox_workers >= 1),
         ("executor.timeout_s", root.executor.timeout_s, root.executor.timeout_s > 0),
+        (
+            "executor.tasks_in_flight",
+            root.executor.tasks_in_flight,
+            _at_least(root.executor.tasks_in_flight, 1),
+        ),
+        ("run.max_cost_usd", root.run.max_cost_usd, _at_least(root.run.max_cost_usd, 0)),
+        ("search.max_cost_usd", root.search.max_cost_usd, _at_least(root.search.max_cost_usd, 0)),
         ("data.offset", root.data.offset, root.data.offset >= 0),
         ("data.limit", root.data.limit, root.data.limit is None or root.data.limit >= 1),
         ("models.specs", len(root.models.specs), len(root.models.specs) >= 1),
@@ -48,6 +55,11 @@ def _check_ranges(root: RootConfig) -> None:
     names = [m.name for m in root.models.specs]
     if len(set(names)) != len(names):
         raise ConfigError(f"config models.specs: duplicate model names {names}")
+
+
+def _at_least(value: float | None, minimum: float) -> bool:
+    """An optional setting: unset, or a number >= minimum (a NaN is neither)."""
+    return value is None or value >= minimum
 
 
 def _one_line(exc: Exception) -> str:
