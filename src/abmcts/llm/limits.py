@@ -16,7 +16,9 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 
-WINDOW_S = 60.0
+MINUTE_S = 60.0
+# a send leaves our window a little after it leaves the provider's (transit times differ)
+WINDOW_MARGIN, WINDOW_MARGIN_S = 1.02, 0.5
 
 
 def share_of(limit: int | None, index: int, n: int) -> int | None:
@@ -34,14 +36,18 @@ class ModelLimiter:
     """Waits until a request may go out: a free slot and room in the per-minute windows."""
 
     def __init__(
-        self, max_concurrency: int, rpm: int | None = None, tpm: int | None = None, clock=time.monotonic
+        self,
+        max_concurrency: int,
+        rpm: int | None = None,
+        tpm: int | None = None,
+        window_s: float = MINUTE_S,  # the per-minute window (shorter in tests)
     ) -> None:
         self.max_concurrency, self.rpm, self.tpm = max_concurrency, rpm, tpm
         self._slots = asyncio.Semaphore(max_concurrency)
         self._sent: collections.deque[tuple[float, int]] = collections.deque()  # (time, tokens)
         self._tokens_in_window = 0
         self._window_lock = asyncio.Lock()
-        self._clock = clock
+        self._window_s = window_s * WINDOW_MARGIN + WINDOW_MARGIN_S
         self.in_flight = 0
         self.peak_in_flight = 0
 
@@ -63,8 +69,8 @@ class ModelLimiter:
         tokens = min(tokens, self.tpm) if self.tpm is not None else tokens  # one huge request still goes
         async with self._window_lock:  # first come, first served
             while True:
-                now = self._clock()
-                while self._sent and self._sent[0][0] <= now - WINDOW_S:
+                now = time.monotonic()
+                while self._sent and self._sent[0][0] <= now - self._window_s:
                     self._tokens_in_window -= self._sent.popleft()[1]
                 fits_rpm = self.rpm is None or len(self._sent) < self.rpm
                 fits_tpm = self.tpm is None or self._tokens_in_window + tokens <= self.tpm
@@ -72,4 +78,4 @@ class ModelLimiter:
                     self._sent.append((now, tokens))
                     self._tokens_in_window += tokens
                     return
-                await asyncio.sleep(max(self._sent[0][0] + WINDOW_S - now, 0.001))
+                await asyncio.sleep(max(self._sent[0][0] + self._window_s - now, 0.001))
