@@ -308,8 +308,6 @@ def run_tasks(
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict]:
     """Search all tasks; `on_result(summary)` is called here as each task's summary arrives."""
-    build_client(cfg).close()  # fail fast (unknown model, missing key, unpriced model under a cap)
-    check_caps(cfg, tasks)
     if cfg.cache.mode != "off" and cfg.cache.executions:
         from abmcts.experiment.execcache import execution_cache_path, open_store
 
@@ -317,35 +315,36 @@ def run_tasks(
     paths.trees.mkdir(parents=True, exist_ok=True)
     jobs = [(task, str(paths.tree(task.task_id))) for task in tasks]
     spent = prior_spend(paths, tasks) if cfg.run.max_cost_usd is not None else 0.0
-    bar = RunProgress(len(jobs), f"search {cfg.run.name}", enabled=progress, spent=spent)
+    local = cfg.executor.backend not in ("dask", "ray")
+    n = 1 if cfg.executor.backend == "sequential" else min(local_workers(cfg.executor.n_jobs), len(jobs))
     collected: list[dict[str, Any]] = []
+    with contextlib.ExitStack() as stack:
+        if local:  # the next run in this process must not reuse a stale client
+            stack.callback(_close_worker_resources)
+        # worker processes start first: their imports (litellm ~5 s) overlap the checks below
+        workers = stack.enter_context(_LocalProcesses(cfg, jobs, n, spent)) if local and n > 1 else None
+        if workers is None:  # (worker processes check the same first thing and report its error)
+            build_client(cfg).close()  # fail fast: unknown model, missing key, unpriced model under a cap
+        check_caps(cfg, tasks)
+        bar = stack.enter_context(
+            contextlib.closing(RunProgress(len(jobs), f"search {cfg.run.name}", progress, spent))
+        )
 
-    def report(kind: str, payload: Any) -> None:
-        if kind == "progress":
-            bar.calls(*payload)
-            return
-        collected.append(payload)
-        bar.task(payload)
-        if on_result is not None:
-            on_result(payload)
+        def report(kind: str, payload: Any) -> None:
+            if kind == "progress":
+                bar.calls(*payload)
+                return
+            collected.append(payload)
+            bar.task(payload)
+            if on_result is not None:
+                on_result(payload)
 
-    try:
-        if cfg.executor.backend in ("dask", "ray"):
-            _run_on_cluster(cfg, jobs, spent, report)
+        if workers is not None:
+            workers.collect(report)
+        elif local:
+            _run_here(cfg, jobs, spent, report)
         else:
-            n = (
-                1
-                if cfg.executor.backend == "sequential"
-                else min(local_workers(cfg.executor.n_jobs), len(jobs))
-            )
-            if n <= 1:
-                _run_here(cfg, jobs, spent, report)
-            else:
-                _run_in_processes(cfg, jobs, n, spent, report)
-    finally:
-        bar.close()
-        if cfg.executor.backend != "dask" and cfg.executor.backend != "ray":
-            _close_worker_resources()  # the next run in this process must not reuse a stale client
+            _run_on_cluster(cfg, jobs, spent, report)
     return sorted(collected, key=lambda r: r["task_id"])
 
 
@@ -396,6 +395,11 @@ def _process_main(
         outbox.put(("error", _portable(exc)))
     finally:
         _close_worker_resources()
+        outbox.close()
+        outbox.join_thread()  # every message is out
+        # every result is on disk (atomic tree files, autocommitted caches): skip the interpreter's
+        # teardown (litellm's exit hooks, thread joins), seconds per process on a loaded machine
+        os._exit(0)
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -407,34 +411,41 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def _run_in_processes(
-    cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, spent: float, report: Report
-) -> None:
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (event loop, tqdm)
-    inbox, outbox = ctx.Queue(), ctx.Queue()
-    account = ctx.Value("d", spent)  # the run's spend, shared by every process (cost cap)
-    procs = [
-        ctx.Process(
-            target=_process_main,
-            args=(cfg, jobs, LimitShare(i, n), account, inbox, outbox),
-            name=f"abmcts-search-{i}",
-            daemon=True,
-        )
-        for i in range(n)
-    ]
-    for i in range(len(jobs)):
-        inbox.put(i)
-    for _ in range(n * tasks_in_flight(cfg, n)):
-        inbox.put(None)  # one per lane: every lane of every process ends
-    for proc in procs:
-        proc.start()
-    running = set(range(n))
-    try:
-        while running:
+class _LocalProcesses:
+    """`n` spawned worker processes sharing a queue of the run's tasks (context manager)."""
+
+    def __init__(self, cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, spent: float) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (event loop, tqdm)
+        self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
+        # the run's spend, shared by every process (cost cap); kept alive until the workers are gone
+        self.account = ctx.Value("d", spent)
+        self.procs = [
+            ctx.Process(
+                target=_process_main,
+                args=(cfg, jobs, LimitShare(i, n), self.account, self.inbox, self.outbox),
+                name=f"abmcts-search-{i}",
+                daemon=True,
+            )
+            for i in range(n)
+        ]
+        for i in range(len(jobs)):
+            self.inbox.put(i)
+        for _ in range(n * tasks_in_flight(cfg, n)):
+            self.inbox.put(None)  # one per lane: every lane of every process ends
+        self.running = set(range(n))
+
+    def __enter__(self) -> _LocalProcesses:
+        for proc in self.procs:
+            proc.start()
+        return self
+
+    def collect(self, report: Report) -> None:
+        """Pass the workers' reports on until every worker is done; raise a worker's error."""
+        while self.running:
             try:
-                kind, payload = outbox.get(timeout=1.0)
+                kind, payload = self.outbox.get(timeout=1.0)
             except queue.Empty:
-                dead = [p for i, p in enumerate(procs) if i in running and not p.is_alive()]
+                dead = [p for i, p in enumerate(self.procs) if i in self.running and not p.is_alive()]
                 if dead:
                     raise AbmctsError(
                         f"search worker {dead[0].name} died (exit code {dead[0].exitcode}); rerun to resume"
@@ -443,16 +454,17 @@ def _run_in_processes(
             if kind == "error":
                 raise payload
             if kind == "done":
-                running.discard(payload)
+                self.running.discard(payload)
             else:
                 report(kind, payload)
-    finally:
-        for proc in procs:
-            if proc.is_alive() and running:
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            if proc.is_alive() and self.running:  # stopped early (an error here or in a worker)
                 proc.terminate()
             proc.join(timeout=30)
-        inbox.close()
-        outbox.close()
+        self.inbox.close()
+        self.outbox.close()
 
 
 def _cluster_chunk(cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, run_cap: float | None) -> list:
