@@ -203,19 +203,6 @@ async def search_tasks(
             group.create_task(lane())
 
 
-def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
-    """Search one task to its budget (resuming any checkpoint) in this process; its summary."""
-    out: list[dict[str, Any]] = []
-    items = iter([(task, tree_path)])
-    caps = SpendCaps(cfg.run.max_cost_usd, cfg.search.max_cost_usd)
-
-    async def next_task() -> tuple[Task, str] | None:
-        return next(items, None)
-
-    run_sync(search_tasks(cfg, next_task, 1, LimitShare(), caps, _collect_tasks(out)))
-    return out[0]
-
-
 def _collect_tasks(out: list[dict[str, Any]]) -> Report:
     return lambda kind, payload: out.append(payload) if kind == "task" else None
 
