@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +31,12 @@ from abmcts.experiment.validate import validate_config
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and its waited-for children."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def config(work: Path, args: argparse.Namespace, api_base: str, name: str):
@@ -66,9 +73,9 @@ def run_case(work: Path, args: argparse.Namespace, name: str, provider: Provider
         if not Path(cfg.data_dir, cfg.data.name).exists():
             stages.fetch_stage(cfg)
         with PeakMemory() as mem:
-            start, t0 = time.perf_counter(), time.monotonic()
+            start, t0, cpu0 = time.perf_counter(), time.monotonic(), cpu_s()
             summary = stages.search_stage(cfg, progress=False)
-            wall = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - start, cpu_s() - cpu0
         log = srv.completions()
     n = args.tasks * args.budget
     mean = provider.latency_s * math.exp(provider.latency_sigma**2 / 2)
@@ -76,7 +83,9 @@ def run_case(work: Path, args: argparse.Namespace, name: str, provider: Provider
     failed = sum(1 for r in log if r.outcome != "ok")
     first, last = log[0].t - t0, log[-1].t - t0
     print(
-        f"  (first request at {first:.1f} s, last at {last:.1f} s: start-up {first:.1f} s, calls {last - first:.1f} s)"
+        f"  first request at {first:.1f} s, last at {last:.1f} s (start-up {first:.1f} s, calls {last - first:.1f} s); "
+        f"CPU {cpu:.1f} s (this process incl. the simulator, and the finished workers): "
+        f"{1000 * cpu / max(summary['calls'], 1):.1f} ms per call"
     )
     print(
         f"[{name}] {summary['tasks']} tasks x {args.budget} calls = {summary['calls']} calls: "

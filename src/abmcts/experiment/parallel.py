@@ -198,9 +198,12 @@ async def search_tasks(
                 }
             )
 
-    async with asyncio.TaskGroup() as group:
-        for _ in range(in_flight):
-            group.create_task(lane())
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(in_flight):
+                group.create_task(lane())
+    except BaseExceptionGroup as errors:  # the first search's error, as a sequential run raises it
+        raise errors.exceptions[0] from None
 
 
 def _collect_tasks(out: list[dict[str, Any]]) -> Report:
