@@ -127,7 +127,11 @@ def evaluate_program(
     cache hashes the inputs once.
     """
     grids = program_inputs(task) if grids is None else grids
-    results = executor.run(code, grids)
+    return score_program(task, executor.run(code, grids), reward_kind)
+
+
+def score_program(task: Task, results: list[Any], reward_kind: str) -> ProgramRun:
+    """A program's sandbox results on `program_inputs(task)`, scored on the train demonstrations."""
     outputs = [r.output for r in results]
     n_train = len(task.train)
     train_out, test_out = outputs[:n_train], outputs[n_train:]
@@ -328,9 +332,12 @@ class TaskSearch:
                 error = f"no_code: {exc}"
         if code is not None:
             start = time.perf_counter()
-            run = await asyncio.to_thread(
-                evaluate_program, self.task, code, self.executor, self.settings.reward, self._grids
-            )
+            # a cached result is read here; only a real execution waits on a thread, off the loop
+            lookup = getattr(self.executor, "lookup", None)
+            results = lookup(code, self._grids) if lookup is not None else None
+            if results is None:
+                results = await asyncio.to_thread(self.executor.run, code, self._grids)
+            run = score_program(self.task, results, self.settings.reward)
             error = run.first_error
             self.timings["sandbox"] += time.perf_counter() - start
         record = NodeRecord(
