@@ -5,8 +5,8 @@ same (model, messages, params, sample_index) always gives the same text. Their t
 approximate (len(text) // 4, the usual ~4 characters per token) and cost and latency are 0, so a
 fresh offline run writes the same tree bytes as any other. Remote models go through litellm
 (imported only when a remote model is configured); latency is the wall time of the successful
-attempt (backoff waits excluded), limit waits excluded too. A call failure never raises: after the retry budget it comes
-back as `Completion(text=None, error="<type>: <message>")` and is not cached.
+attempt (backoff and rate-limit waits excluded). A call failure never raises: after the retry
+budget it comes back as `Completion(text=None, error="<type>: <message>")` and is not cached.
 """
 
 from __future__ import annotations
