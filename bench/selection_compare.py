@@ -80,6 +80,7 @@ def load(data: str, workdir: str) -> tuple[dict, dict, dict, RunPaths]:
         f"data_dir={workdir}/data",
         f"run.root={workdir}/runs",
         f"cache.path={workdir}/cache/responses.sqlite",
+        f"cache.executions_path={workdir}/cache/executions.sqlite",
     ]
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = validate_config(compose(config_name="config", overrides=overrides))

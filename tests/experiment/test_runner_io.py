@@ -36,8 +36,8 @@ def test_resumed_search_writes_the_same_bytes(tmp_path):
     part = tmp_path / "part"
     first = search(part, checkpoint_every=4)
     # stop after the first checkpoint: a client that fails the run after 4 calls
-    first.client.complete_many = _stop_after(first.client.complete_many, 4)
-    with pytest.raises(KeyboardInterrupt):
+    first.client.acomplete_many = _stop_after(first.client.acomplete_many, 4)
+    with pytest.raises(Killed):
         first.run()
     assert len(read_json(part / "t1.json", "tree")["nodes"]) == 4
     resumed = search(part, checkpoint_every=4)
@@ -46,14 +46,18 @@ def test_resumed_search_writes_the_same_bytes(tmp_path):
     assert (part / "t1.json").read_bytes() == (full / "t1.json").read_bytes()
 
 
-def _stop_after(complete_many, n):
+class Killed(Exception):
+    """The run dies here (a KeyboardInterrupt inside a coroutine would end the event loop instead)."""
+
+
+def _stop_after(acomplete_many, n):
     seen = []
 
-    def wrapped(requests):
+    async def wrapped(requests):
         if len(seen) >= n:
-            raise KeyboardInterrupt
+            raise Killed
         seen.extend(requests)
-        return complete_many(requests)
+        return await acomplete_many(requests)
 
     return wrapped
 

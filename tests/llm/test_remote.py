@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from abmcts.llm import LLMClient, ModelSpec, ResponseCache, RetryPolicy
-from abmcts.llm.faultserver import FaultConfig, FaultServer
+from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 from llm_helpers import msgs
 
@@ -22,7 +22,7 @@ def fault_client(srv, cache=None, retry=None, **spec_kw):
 
 def test_success_records_usage_and_is_replayable_with_server_gone(tmp_path):
     path = tmp_path / "c.sqlite"
-    with FaultServer() as srv:
+    with ProviderSimulator() as srv:
         c = fault_client(srv, ResponseCache(path)).complete("f", msgs("hello world!"), 0)
         assert c.error is None and "```python" in c.text
         assert c.prompt_tokens == len("hello world!") // 4 and c.completion_tokens == len(c.text) // 4
@@ -34,10 +34,10 @@ def test_success_records_usage_and_is_replayable_with_server_gone(tmp_path):
 
 
 def test_half_faulty_server_every_call_completes_within_budget():
-    cfg = FaultConfig(
+    cfg = ProviderConfig(
         rate_429=0.15, rate_500=0.15, rate_truncated=0.1, rate_empty=0.1, retry_after_s=0.01, seed=1
     )
-    with FaultServer(cfg) as srv:
+    with ProviderSimulator(cfg) as srv:
         client = fault_client(srv, retry=RetryPolicy(max_retries=2, base_delay_s=0.01))
         out = client.complete_many([("f", msgs(f"task {i}"), 0) for i in range(24)])
         requests = srv.completions()
@@ -51,7 +51,7 @@ def test_half_faulty_server_every_call_completes_within_budget():
 
 
 def test_attempt_budget_and_exponential_backoff_are_honoured():
-    with FaultServer(FaultConfig(rate_500=1.0)) as srv:
+    with ProviderSimulator(ProviderConfig(rate_500=1.0)) as srv:
         retry = RetryPolicy(max_retries=3, base_delay_s=0.05, jitter=0.0)
         c = fault_client(srv, retry=retry).complete("f", msgs(), 0)
         times = [r.t for r in srv.completions()]
@@ -63,13 +63,13 @@ def test_attempt_budget_and_exponential_backoff_are_honoured():
 
 
 def test_per_model_retry_override():
-    with FaultServer(FaultConfig(rate_500=1.0)) as srv:
+    with ProviderSimulator(ProviderConfig(rate_500=1.0)) as srv:
         fault_client(srv, max_retries=1, backoff_s=0.0).complete("f", msgs(), 0)
         assert len(srv.completions()) == 2
 
 
 def test_retry_after_is_honoured():
-    with FaultServer(FaultConfig(rate_429=1.0, retry_after_s=0.3)) as srv:
+    with ProviderSimulator(ProviderConfig(rate_429=1.0, retry_after_s=0.3)) as srv:
         c = fault_client(srv, retry=RetryPolicy(max_retries=1, base_delay_s=0.001)).complete("f", msgs(), 0)
         times = [r.t for r in srv.completions()]
     assert c.error.startswith("RateLimitError: ")
@@ -77,7 +77,7 @@ def test_retry_after_is_honoured():
 
 
 def test_timeout_is_retried_then_reported():
-    with FaultServer(FaultConfig(rate_slow=1.0, slow_s=1.0)) as srv:
+    with ProviderSimulator(ProviderConfig(rate_slow=1.0, slow_s=1.0)) as srv:
         c = fault_client(srv, timeout_s=0.3, retry=RetryPolicy(max_retries=1, base_delay_s=0.0)).complete(
             "f", msgs(), 0
         )
@@ -88,7 +88,7 @@ def test_timeout_is_retried_then_reported():
 @pytest.mark.parametrize("fault", ["truncated", "empty"])
 def test_garbage_and_empty_answers_are_retried_and_not_cached(tmp_path, fault):
     cache = ResponseCache(tmp_path / "c.sqlite")
-    with FaultServer(FaultConfig(**{f"rate_{fault}": 1.0})) as srv:
+    with ProviderSimulator(ProviderConfig(**{f"rate_{fault}": 1.0})) as srv:
         c = fault_client(srv, cache, retry=RetryPolicy(max_retries=2, base_delay_s=0.0)).complete(
             "f", msgs(), 0
         )
@@ -99,7 +99,7 @@ def test_garbage_and_empty_answers_are_retried_and_not_cached(tmp_path, fault):
 
 def test_answer_without_code_is_a_valid_response(tmp_path):
     cache = ResponseCache(tmp_path / "c.sqlite")
-    with FaultServer(FaultConfig(rate_nocode=1.0)) as srv:
+    with ProviderSimulator(ProviderConfig(rate_nocode=1.0)) as srv:
         c = fault_client(srv, cache).complete("f", msgs(), 0)
         assert len(srv.completions()) == 1
     assert c.error is None and "```" not in c.text and len(cache) == 1
@@ -108,8 +108,8 @@ def test_answer_without_code_is_a_valid_response(tmp_path):
 CANARY_SCRIPT = """
 import sys
 from abmcts.llm import LLMClient, ModelSpec, ResponseCache, RetryPolicy
-from abmcts.llm.faultserver import FaultConfig, FaultServer
-with FaultServer(FaultConfig(rate_500=0.5, rate_429=0.2, seed=3)) as srv:
+from abmcts.testing.provider import ProviderConfig, ProviderSimulator
+with ProviderSimulator(ProviderConfig(rate_500=0.5, rate_429=0.2, seed=3)) as srv:
     spec = ModelSpec(name="f", model="openai/fault", api_base=srv.api_base, api_key_env="ABMCTS_CANARY_KEY")
     client = LLMClient({"f": spec}, ResponseCache(sys.argv[1]), RetryPolicy(max_retries=1, base_delay_s=0.0))
     for c in client.complete_many([("f", [{"role": "user", "content": f"q{i}"}], 0) for i in range(6)]):
@@ -142,10 +142,10 @@ def test_api_key_never_reaches_disk_or_output(tmp_path):
 def test_fault_server_models_endpoint_and_determinism():
     import urllib.request
 
-    cfg = FaultConfig(rate_500=0.5, seed=7)
+    cfg = ProviderConfig(rate_500=0.5, seed=7)
     runs = []
     for _ in range(2):
-        with FaultServer(cfg) as srv:
+        with ProviderSimulator(cfg) as srv:
             with urllib.request.urlopen(f"{srv.api_base}/models", timeout=5) as resp:
                 assert json.load(resp)["data"][0]["id"] == "fault"
             fault_client(srv, retry=RetryPolicy(max_retries=0)).complete("f", msgs(), 0)

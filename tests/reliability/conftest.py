@@ -46,12 +46,12 @@ def fault_run(tmp_path_factory) -> FaultRun:
     """run.py (fetch, search, select, score, MLflow) with two remote models on loopback:
     `fault/a` on the fault-injection server (71% faulty answers) and `echo/b` on a server that
     rejects every call with 401 and quotes the API key; both read a canary key from the env."""
-    from abmcts.llm.faultserver import FaultConfig, FaultServer
+    from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
     root = copy_project(tmp_path_factory.mktemp("faults"))
     canary = f"sk-canary-{uuid.uuid4()}"
-    config = FaultConfig(**FAULT_RATES, retry_after_s=RETRY_AFTER_S, slow_s=4.0, seed=FAULT_SEED)
-    with FaultServer(config) as srv, EchoAuthServer() as echo:
+    config = ProviderConfig(**FAULT_RATES, retry_after_s=RETRY_AFTER_S, slow_s=4.0, seed=FAULT_SEED)
+    with ProviderSimulator(config) as srv, EchoAuthServer() as echo:
         common = {"api_key_env": KEY_ENV, "max_concurrency": 1, "max_retries": MAX_RETRIES, "backoff_s": 0.01}
         write_models(
             root,

@@ -26,6 +26,7 @@ def config(tmp_path: Path, *extra: str):
         f"data_dir={tmp_path}/data",
         f"run.root={tmp_path}/runs",
         f"cache.path={tmp_path}/cache/responses.sqlite",
+        f"cache.executions_path={tmp_path}/cache/executions.sqlite",
         "selection=judge",
         "+selection.params.only_when_split=false",
         *extra,

@@ -45,6 +45,7 @@ class SearchConfig:
     # A checkpoint only saves re-running the search (the response cache already keeps every paid
     # call), so when calls are fast (offline, cache hits) rewriting the tree is not worth it.
     checkpoint_min_s: float = 2.0
+    max_cost_usd: float | None = None  # spend cap per task (see abmcts.experiment.spend); null = none
 
 
 @dataclass
@@ -77,9 +78,10 @@ class TrackingConfig:
 class ExecutorConfig:
     """Where tasks run: the task backend only (sandbox limits are `SandboxConfig`)."""
 
-    backend: str = choice("loky", "threading", "sequential", "dask", "ray")
-    n_jobs: int = 2
+    backend: str = choice("local", "sequential", "dask", "ray")  # see abmcts.experiment.parallel
+    n_jobs: int = 2  # worker processes (local), or the cluster's worker processes (dask, ray)
     address: str | None = None  # dask scheduler / ray address; None starts a local cluster
+    tasks_in_flight: int | None = None  # per process; null = enough to fill the models' max_concurrency
 
 
 @dataclass
@@ -110,6 +112,7 @@ class CacheConfig:
 class RunConfig:
     name: str = "default"
     root: str = "runs"
+    max_cost_usd: float | None = None  # spend cap for the whole run; null = none
 
 
 @dataclass

@@ -1,46 +1,79 @@
-"""Run many tasks' searches with joblib: local processes by default, a Dask or Ray cluster by config.
+"""Run many tasks' searches: each search is a coroutine, so a process keeps many in flight.
 
-Each worker process builds its model client and sandbox pool once and reuses them for every task
-it is given; a task's result is its tree file on disk, so workers return only a small summary.
+The scheduler (`executor.backend`):
+
+* `local` (the default): `executor.n_jobs` worker processes on this machine (one: this process).
+  Each takes tasks from a shared queue and keeps up to `tasks_in_flight` of them searching at once
+  on its event loop: model calls go out through litellm's async API, programs run in the sandbox
+  pool (on threads, off the loop) and offline models on a thread pool. Each model's limits
+  (`max_concurrency`, `rpm`, `tpm`) are split across the processes (`abmcts.llm.limits.share_of`),
+  so they hold for the machine. Several processes are there for the CPU-bound work (offline models,
+  search, the execution cache), which one process's GIL would serialise.
+* `sequential`: in this process, one task after another (debugging, profiling).
+* `dask` / `ray`: joblib jobs of `tasks_in_flight` tasks each on a cluster; every worker process
+  runs its job's tasks the same way. Limits and the run's cost cap are divided by `n_jobs` in each
+  worker process, so they hold cluster-wide when n_jobs is the cluster's number of worker processes.
+
+At batch size 1 every task's search is the sequential AB-MCTS loop, so trees do not depend on the
+backend or on how many tasks are in flight. Each worker process builds its model client and
+sandbox pool once; a task's result is its tree file on disk, so workers send back small summaries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import logging
+import math
+import multiprocessing
 import os
+import pickle
+import queue
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from abmcts.arc.prompts import PromptTemplates
 from abmcts.arc.task import Task
-from abmcts.errors import ConfigError
+from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig, SandboxConfig
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.progress import RunProgress
 from abmcts.experiment.provenance import tree_settings
 from abmcts.experiment.runner import TaskSearch
+from abmcts.experiment.spend import LocalAccount, SpendCaps, check_caps
+from abmcts.llm.aio import run_sync
+from abmcts.llm.client import ONE_PROCESS, LimitShare
+from abmcts.llm.limits import share_of
 
 _WORKER_STATE: dict[str, Any] = {}
 RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI containers may have a small /dev/shm
+PROGRESS_EVERY_S = 0.25  # how often a worker process reports calls and spend between task results
+Report = Callable[[str, Any], None]  # ("task", summary) | ("progress", (calls, cost))
 
 
-def build_client(cfg: RootConfig) -> Any:
-    """The model client for this config; fails fast on unknown models or missing API keys."""
+def build_client(cfg: RootConfig, share: LimitShare = ONE_PROCESS) -> Any:
+    """The model client for this config; fails fast on unknown models, missing API keys, and (with
+    a cost cap) models without a price or a max_tokens."""
     from abmcts.llm.cache import ResponseCache
     from abmcts.llm.client import LLMClient
 
     specs = {m.name: m for m in cfg.models.specs}
-    return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode))
+    if cfg.run.max_cost_usd is not None or cfg.search.max_cost_usd is not None:
+        from abmcts.llm.pricing import check_capped
+
+        for spec in specs.values():
+            check_capped(spec)
+    return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode), share=share)
 
 
 def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig | None = None) -> Any:
     """The sandbox pool; generated programs cannot open the `forbidden` paths (the solutions).
 
     With `cache` (mode not off, `executions` on) results are cached beside the response cache
-    (see `abmcts.sandbox.cache`), keyed on code, input grids and these limits.
+    (`cache.executions_path`, see `abmcts.sandbox.cache`), keyed on code, input grids and these limits.
     """
     from abmcts.sandbox.pool import Executor
 
@@ -59,63 +92,138 @@ def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig 
     return CachedExecutor(executor, cache.executions_path, limits)
 
 
-def _worker_resources(cfg: RootConfig) -> tuple[Any, Any]:
-    """Client and sandbox pool of this process, rebuilt only when the config changes."""
-    key = repr((cfg.models, cfg.cache, cfg.sandbox, cfg.data_dir, cfg.data.name))
+def _worker_resources(cfg: RootConfig, share: LimitShare) -> tuple[Any, Any]:
+    """Client and sandbox pool of this process, rebuilt only when the config or the share changes."""
+    key = repr((cfg.models, cfg.cache, cfg.sandbox, cfg.data_dir, cfg.data.name, share))
     if _WORKER_STATE.get("key") != key:
         _close_worker_resources()
         solutions = RunPaths.of(cfg).solutions
         executor = build_executor(cfg.sandbox, [str(solutions.parent)], cfg.cache)
-        _WORKER_STATE.update(key=key, client=build_client(cfg), executor=executor)
+        _WORKER_STATE.update(key=key, client=build_client(cfg, share), executor=executor)
     return _WORKER_STATE["client"], _WORKER_STATE["executor"]
 
 
 def _close_worker_resources() -> None:
-    executor = _WORKER_STATE.pop("executor", None)
+    executor, client = _WORKER_STATE.pop("executor", None), _WORKER_STATE.pop("client", None)
     if executor is not None:
         executor.close()
+    if client is not None:
+        client.close()
     _WORKER_STATE.clear()
 
 
 atexit.register(_close_worker_resources)
 
 
-def search_one(cfg: RootConfig, task: Task, tree_path: str) -> dict[str, Any]:
-    """Search one task to its budget (resuming any checkpoint) and summarise it."""
-    start = time.perf_counter()
-    client, executor = _worker_resources(cfg)
-    before = client.cache.stats.as_dict()
-    exec_before = _exec_stats(executor)
-    templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
-    models = [m.name for m in cfg.models.specs]
-    search = TaskSearch(
-        task,
-        cfg.search,
-        client,
-        models,
-        executor,
-        templates,
-        tree_path,
-        seed=cfg.seed,
-        provenance=tree_settings(cfg, task),
-    )
-    record = search.run()
-    after, exec_after = client.cache.stats.as_dict(), _exec_stats(executor)
-    return {
-        "task_id": task.task_id,
-        "calls": len(record["nodes"]),
-        "best_reward": max((n["reward"] for n in record["nodes"]), default=0.0),
-        "cost": sum(n["cost"] for n in record["nodes"]),
-        "cached": search.cached,  # per node id; None for nodes resumed from a checkpoint
-        "cache": {k: after[k] - before.get(k, 0) for k in after},
-        "executions": {k: exec_after[k] - exec_before.get(k, 0) for k in exec_after},
-        "timings_s": {**search.timings, "task": time.perf_counter() - start},
-    }
+class _Meter:
+    """Calls and spend of this process, reported at most every PROGRESS_EVERY_S; cache counters
+    handed to each finished task as the change since the previous one (exact sums over tasks)."""
+
+    def __init__(self, client: Any, executor: Any, report: Report) -> None:
+        self.client, self.executor, self.report = client, executor, report
+        self.calls, self.cost, self.last_report = 0, 0.0, time.monotonic()
+        self.cache, self.executions = client.cache.stats.as_dict(), _exec_stats(executor)
+
+    def node(self, node: dict[str, Any]) -> None:
+        self.calls += 1
+        self.cost += node["cost"]
+        if time.monotonic() - self.last_report >= PROGRESS_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.calls:
+            self.report("progress", (self.calls, self.cost))
+        self.calls, self.cost, self.last_report = 0, 0.0, time.monotonic()
+
+    def task_done(self, summary: dict[str, Any]) -> None:
+        cache, executions = self.client.cache.stats.as_dict(), _exec_stats(self.executor)
+        summary["cache"] = {k: cache[k] - self.cache.get(k, 0) for k in cache}
+        summary["executions"] = {k: executions[k] - self.executions.get(k, 0) for k in executions}
+        self.cache, self.executions = cache, executions
+        self.flush()
+        self.report("task", summary)
 
 
 def _exec_stats(executor: Any) -> dict[str, int]:
     stats = getattr(executor, "stats", None)
     return stats.as_dict() if stats is not None else {}
+
+
+async def search_tasks(
+    cfg: RootConfig,
+    next_task: Callable[[], Awaitable[tuple[Task, str] | None]],
+    in_flight: int,
+    share: LimitShare,
+    caps: SpendCaps,
+    report: Report,
+) -> None:
+    """Keep up to `in_flight` searches running, taking tasks from `next_task()` until it gives None.
+
+    A task's summary (keys: task_id, calls, best_reward, cost, stop_reason, cached, cache,
+    executions, timings_s) is reported as it finishes; an error cancels the other searches and is raised.
+    """
+    client, executor = _worker_resources(cfg, share)
+    templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
+    models = [m.name for m in cfg.models.specs]
+    meter = _Meter(client, executor, report)
+
+    async def lane() -> None:
+        while (item := await next_task()) is not None:
+            task, tree_path = item
+            start = time.perf_counter()
+            search = TaskSearch(
+                task,
+                cfg.search,
+                client,
+                models,
+                executor,
+                templates,
+                tree_path,
+                seed=cfg.seed,
+                provenance=tree_settings(cfg, task),
+                caps=caps,
+                on_node=meter.node,
+            )
+            record = await search.arun()
+            meter.task_done(
+                {
+                    "task_id": task.task_id,
+                    "calls": len(record["nodes"]),
+                    "best_reward": max((n["reward"] for n in record["nodes"]), default=0.0),
+                    "cost": sum(n["cost"] for n in record["nodes"]),
+                    "stop_reason": record.get("stop_reason"),
+                    "cached": search.cached,  # per node id; None for nodes resumed from a checkpoint
+                    "timings_s": {**search.timings, "task": time.perf_counter() - start},
+                }
+            )
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(in_flight):
+                group.create_task(lane())
+    except BaseExceptionGroup as errors:  # the first search's error, as a sequential run raises it
+        raise errors.exceptions[0] from None
+
+
+def _collect_tasks(out: list[dict[str, Any]]) -> Report:
+    return lambda kind, payload: out.append(payload) if kind == "task" else None
+
+
+def tasks_in_flight(cfg: RootConfig, n_processes: int) -> int:
+    """Tasks each process keeps searching: `executor.tasks_in_flight`, or enough to fill the
+    process's share of every remote model's `max_concurrency` at the configured batch size.
+
+    Offline models are CPU-bound in this process: more searches in flight would only interleave
+    them (measured: a replay 15% slower with 10 than with 1), so they add one search, not their
+    concurrency.
+    """
+    if cfg.executor.backend == "sequential":
+        return 1
+    if cfg.executor.tasks_in_flight is not None:
+        return cfg.executor.tasks_in_flight
+    remote = [m for m in cfg.models.specs if not m.is_offline]
+    slots = sum(share_of(m.max_concurrency, 0, n_processes) for m in remote)
+    return max(1, math.ceil(slots / cfg.search.batch_size))
 
 
 def local_workers(n_jobs: int) -> int:
@@ -194,32 +302,195 @@ def run_tasks(
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict]:
-    """Search all tasks; results come back as they finish so the progress bar moves.
-
-    `on_result(summary)` runs in this (the main) process as each task's summary arrives, e.g. to
-    log live progress; it runs while the workers go on searching.
-    """
-    from joblib import Parallel, delayed, parallel_config
-    from tqdm import tqdm
-
-    build_client(cfg)  # fail fast (unknown model, missing key) before any worker starts
+    """Search all tasks; `on_result(summary)` is called here as each task's summary arrives."""
     if cfg.cache.mode != "off" and cfg.cache.executions:
         from abmcts.sandbox.cache import open_store
 
         open_store(cfg.cache.executions_path).close()  # created once, before the workers
     paths.trees.mkdir(parents=True, exist_ok=True)
-    jobs = [delayed(search_one)(cfg, task, str(paths.tree(task.task_id))) for task in tasks]
-    try:
-        with joblib_backend(cfg.executor) as backend, parallel_config(**backend):
-            # joblib's ray backend is a multiprocessing pool: lists only, so its bar moves at the end
-            return_as = "list" if cfg.executor.backend == "ray" else "generator_unordered"
-            results = Parallel(return_as=return_as)(jobs)
-            collected = []
-            for result in tqdm(results, total=len(jobs), desc=f"search {cfg.run.name}", disable=not progress):
-                collected.append(result)
-                if on_result is not None:
-                    on_result(result)
-    finally:  # in-process tasks: also after an error, or the next run reuses a stale client and pool
-        if cfg.executor.backend == "sequential":
-            _close_worker_resources()
+    jobs = [(task, str(paths.tree(task.task_id))) for task in tasks]
+    spent = prior_spend(paths, tasks) if cfg.run.max_cost_usd is not None else 0.0
+    local = cfg.executor.backend not in ("dask", "ray")
+    n = 1 if cfg.executor.backend == "sequential" else min(local_workers(cfg.executor.n_jobs), len(jobs))
+    collected: list[dict[str, Any]] = []
+    with contextlib.ExitStack() as stack:
+        if local:  # the next run in this process must not reuse a stale client
+            stack.callback(_close_worker_resources)
+        # worker processes start first: their imports (litellm ~5 s) overlap the checks below
+        workers = stack.enter_context(_LocalProcesses(cfg, jobs, n, spent)) if local and n > 1 else None
+        if workers is None:  # (worker processes check the same first thing and report its error)
+            build_client(cfg).close()  # fail fast: unknown model, missing key, unpriced model under a cap
+        check_caps(cfg, tasks)
+        bar = stack.enter_context(
+            contextlib.closing(RunProgress(len(jobs), f"search {cfg.run.name}", progress, spent))
+        )
+
+        def report(kind: str, payload: Any) -> None:
+            if kind == "progress":
+                bar.calls(*payload)
+                return
+            collected.append(payload)
+            bar.task(payload)
+            if on_result is not None:
+                on_result(payload)
+
+        if workers is not None:
+            workers.collect(report)
+        elif local:
+            _run_here(cfg, jobs, spent, report)
+        else:
+            _run_on_cluster(cfg, jobs, spent, report)
     return sorted(collected, key=lambda r: r["task_id"])
+
+
+def prior_spend(paths: RunPaths, tasks: list[Task]) -> float:
+    """What the run's existing tree files already recorded (counts against `run.max_cost_usd`)."""
+    from abmcts.io import read_json
+
+    total = 0.0
+    for task in tasks:
+        path = paths.tree(task.task_id)
+        if path.exists():
+            data = read_json(path, "tree checkpoint")
+            nodes = data.get("nodes") if isinstance(data, dict) else None
+            total += sum(float(n.get("cost", 0.0)) for n in nodes or [] if isinstance(n, dict))
+    return total
+
+
+def _run_here(cfg: RootConfig, jobs: list[tuple[Task, str]], spent: float, report: Report) -> None:
+    pending = iter(jobs)
+    caps = SpendCaps(cfg.run.max_cost_usd, cfg.search.max_cost_usd, LocalAccount(spent))
+
+    async def next_task() -> tuple[Task, str] | None:
+        return next(pending, None)
+
+    run_sync(search_tasks(cfg, next_task, tasks_in_flight(cfg, 1), LimitShare(), caps, report))
+
+
+def _process_main(
+    cfg: RootConfig,
+    jobs: list[tuple[Task, str]],
+    share: LimitShare,
+    account: Any,
+    inbox: Any,
+    outbox: Any,
+) -> None:
+    """A local worker process: search tasks from `inbox` (indices into `jobs`) until a None."""
+    try:
+        caps = SpendCaps(cfg.run.max_cost_usd, cfg.search.max_cost_usd, account)
+
+        async def next_task() -> tuple[Task, str] | None:
+            index = await asyncio.to_thread(inbox.get)
+            return None if index is None else jobs[index]
+
+        in_flight = tasks_in_flight(cfg, share.n)
+        run_sync(search_tasks(cfg, next_task, in_flight, share, caps, lambda k, p: outbox.put((k, p))))
+        outbox.put(("done", share.index))
+    except BaseException as exc:
+        outbox.put(("error", _portable(exc)))
+    finally:
+        _close_worker_resources()
+        outbox.close()
+        outbox.join_thread()  # every message is out
+        # every result is on disk (atomic tree files, autocommitted caches): skip the interpreter's
+        # teardown (litellm's exit hooks, thread joins), seconds per process on a loaded machine
+        os._exit(0)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if it survives pickling (our errors do), else a RuntimeError naming it."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError(f"worker process: {type(exc).__name__}: {exc}")
+    return exc
+
+
+class _LocalProcesses:
+    """`n` spawned worker processes sharing a queue of the run's tasks (context manager)."""
+
+    def __init__(self, cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, spent: float) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (event loop, tqdm)
+        self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
+        # the run's spend, shared by every process (cost cap); kept alive until the workers are gone
+        self.account = ctx.Value("d", spent)
+        self.procs = [
+            ctx.Process(
+                target=_process_main,
+                args=(cfg, jobs, LimitShare(i, n), self.account, self.inbox, self.outbox),
+                name=f"abmcts-search-{i}",
+                daemon=True,
+            )
+            for i in range(n)
+        ]
+        for i in range(len(jobs)):
+            self.inbox.put(i)
+        for _ in range(n * tasks_in_flight(cfg, n)):
+            self.inbox.put(None)  # one per lane: every lane of every process ends
+        self.running = set(range(n))
+
+    def __enter__(self) -> _LocalProcesses:
+        for proc in self.procs:
+            proc.start()
+        return self
+
+    def collect(self, report: Report) -> None:
+        """Pass the workers' reports on until every worker is done; raise a worker's error."""
+        while self.running:
+            try:
+                kind, payload = self.outbox.get(timeout=1.0)
+            except queue.Empty:
+                dead = [p for i, p in enumerate(self.procs) if i in self.running and not p.is_alive()]
+                if dead:
+                    raise AbmctsError(
+                        f"search worker {dead[0].name} died (exit code {dead[0].exitcode}); rerun to resume"
+                    ) from None
+                continue
+            if kind == "error":
+                raise payload
+            if kind == "done":
+                self.running.discard(payload)
+            else:
+                report(kind, payload)
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            if proc.is_alive() and self.running:  # stopped early (an error here or in a worker)
+                proc.terminate()
+            proc.join(timeout=30)
+        self.inbox.close()
+        self.outbox.close()
+
+
+def _cluster_chunk(cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, run_cap: float | None) -> list:
+    """One joblib job on a cluster worker: these tasks as coroutines, this process's share of the
+    limits (process 0 of n: every worker takes the same share) and of the run's remaining cap."""
+    out: list[dict[str, Any]] = []
+    state_key = ("cluster_account", run_cap)
+    if _WORKER_STATE.get("account_key") != state_key:  # one account per worker process and run
+        _WORKER_STATE["account"], _WORKER_STATE["account_key"] = LocalAccount(), state_key
+    caps = SpendCaps(run_cap, cfg.search.max_cost_usd, _WORKER_STATE["account"])
+    pending = iter(jobs)
+
+    async def next_task() -> tuple[Task, str] | None:
+        return next(pending, None)
+
+    run_sync(search_tasks(cfg, next_task, len(jobs), LimitShare(0, n), caps, _collect_tasks(out)))
+    return out
+
+
+def _run_on_cluster(cfg: RootConfig, jobs: list[tuple[Task, str]], spent: float, report: Report) -> None:
+    from joblib import Parallel, delayed, parallel_config
+
+    n = local_workers(cfg.executor.n_jobs)
+    size = tasks_in_flight(cfg, n)
+    run_cap = None if cfg.run.max_cost_usd is None else (cfg.run.max_cost_usd - spent) / n
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with joblib_backend(cfg.executor) as backend, parallel_config(**backend):
+        # joblib's ray backend is a multiprocessing pool: lists only, so its bar moves at the end
+        return_as = "list" if cfg.executor.backend == "ray" else "generator_unordered"
+        results = Parallel(return_as=return_as)(delayed(_cluster_chunk)(cfg, c, n, run_cap) for c in chunks)
+        for summaries in results:
+            for summary in summaries:
+                report("progress", (summary["calls"], summary["cost"]))
+                report("task", summary)

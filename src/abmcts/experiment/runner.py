@@ -3,14 +3,21 @@
 The tree file is the single source of truth for a task: it is checkpointed atomically every few
 calls, so a killed run resumes from the last checkpoint and the response cache covers the calls
 made after it (no model call is ever paid twice).
+
+A search is a coroutine (`TaskSearch.arun`), so one process keeps many tasks in flight while they
+wait on model APIs; the program runs go to the sandbox pool on a thread, off the event loop. A
+spend cap (`SpendCaps`) ends a search cleanly before a call whose worst-case cost does not fit:
+the tree is written complete with a `stop_reason`, and a later run with a higher cap resumes it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +29,10 @@ from abmcts.arc.task import Task
 from abmcts.errors import InputError
 from abmcts.experiment.config import SearchConfig
 from abmcts.experiment.provenance import digest, ensure_same_settings
+from abmcts.experiment.spend import SpendCaps
 from abmcts.experiment.treefile import TreeEncoder, read_tree_nodes
 from abmcts.io import atomic_write_text, read_json
+from abmcts.llm.aio import run_sync
 from abmcts.sandbox.pool import ProgramExecutor
 from abmcts.search import make_algorithm
 
@@ -107,7 +116,11 @@ def evaluate_program(
     cache hashes the inputs once.
     """
     grids = program_inputs(task) if grids is None else grids
-    results = executor.run(code, grids)
+    return score_program(task, executor.run(code, grids), reward_kind)
+
+
+def score_program(task: Task, results: list[Any], reward_kind: str) -> ProgramRun:
+    """A program's sandbox results on `program_inputs(task)`, scored on the train demonstrations."""
     outputs = [r.output for r in results]
     n_train = len(task.train)
     train_out, test_out = outputs[:n_train], outputs[n_train:]
@@ -145,6 +158,8 @@ class TaskSearch:
         *,
         seed: int = 0,
         provenance: dict[str, Any] | None = None,
+        caps: SpendCaps | None = None,
+        on_node: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         if not models:
             raise InputError("search: no models configured")
@@ -166,13 +181,20 @@ class TaskSearch:
         self._encoder = TreeEncoder()
         self._prompts: dict[int | None, tuple[list[dict[str, str]], str]] = {}
         self._grids = program_inputs(task)
+        self.caps = caps if caps is not None else SpendCaps()
+        self.on_node = on_node
+        self.stop_reason: str | None = None  # set when a spend cap ended the search
 
     def header(self, complete: bool) -> dict[str, Any]:
-        """The tree as a dict, nodes with their grids (the form `treefile.read_tree_nodes` returns)."""
+        """The tree as a dict, nodes with their grids (the form `treefile.read_tree_nodes` returns).
+
+        `stop_reason` is there only when a spend cap ended the search early, so a tree searched to
+        its budget has the same bytes whether or not a cap was configured.
+        """
         stamp = {} if self.provenance is None else {"settings": self.provenance}
         if self.provenance is not None:
             stamp["fingerprint"] = digest(self.provenance)
-        return {
+        header = {
             **stamp,
             "task_id": self.task.task_id,
             "complete": complete,
@@ -182,6 +204,9 @@ class TaskSearch:
             "nodes": self.nodes,
             "search_state": self.tree.to_dict(),
         }
+        if self.stop_reason is not None and complete:
+            header["stop_reason"] = self.stop_reason
+        return header
 
     def resume(self) -> bool:
         """Load a checkpoint if one exists; True when the task is already complete."""
@@ -211,7 +236,8 @@ class TaskSearch:
         for node in self.nodes:
             self._encoder.add(node)
             self._request_counts[(node["model"], node["prompt_hash"])] += 1
-        return bool(data.get("complete"))
+        # a search a spend cap stopped is finished only for that cap: try again (a higher cap goes on)
+        return bool(data.get("complete")) and data.get("stop_reason") is None
 
     def write(self, complete: bool) -> None:
         """Write the tree file (`treefile.TREE_FORMAT`) atomically."""
@@ -229,39 +255,61 @@ class TaskSearch:
         return self._prompts[key]
 
     def run(self) -> dict[str, Any]:
+        """Blocking `arun` (on the process's event loop)."""
+        return run_sync(self.arun())
+
+    async def arun(self) -> dict[str, Any]:
+        """Search to the budget (or a spend cap) from any checkpoint; the finished tree as a dict."""
         if self.resume():
             return self.header(complete=True)
         clock, timings = time.perf_counter, self.timings
         since_checkpoint, last_checkpoint = 0, clock()
+        task_spent = sum(node["cost"] for node in self.nodes)
         while len(self.nodes) < self.settings.budget:
             batch = min(self.settings.batch_size, self.settings.budget - len(self.nodes))
             t0 = clock()
+            before = self.tree.to_dict() if self.caps.active else None
             self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
             t1 = clock()
             requests = []
             for trial in trials:
                 parent = None if trial.parent_state is None else self.nodes[trial.parent_state]
                 messages, phash = self._prompt(parent)
+                requests.append((trial, parent, messages, phash))
+            calls = [(trial.action, messages) for trial, _, messages, _ in requests]
+            reserved, refused_by = self.caps.reserve(self.client, calls, task_spent)
+            if refused_by is not None:  # the worst case does not fit: stop here, as if never asked
+                self.tree = self.algo.load_tree(before)
+                self.stop_reason = refused_by
+                break
+            for i, (trial, parent, messages, phash) in enumerate(requests):
                 sample_index = self._request_counts[(trial.action, phash)]
                 self._request_counts[(trial.action, phash)] += 1
-                requests.append((trial, parent, messages, phash, sample_index))
+                requests[i] = (trial, parent, messages, phash, sample_index)
             t2 = clock()
-            completions = self.client.complete_many(
-                [(trial.action, messages, index) for trial, _, messages, _, index in requests]
-            )
+            try:
+                completions = await self.client.acomplete_many(
+                    [(trial.action, messages, index) for trial, _, messages, _, index in requests]
+                )
+                self.caps.record(sum(c.cost for c in completions))  # before the reservation goes
+            finally:
+                self.caps.release(reserved)
             timings["search"] += t1 - t0
             timings["prompt"] += t2 - t1
             timings["llm"] += clock() - t2
             for (trial, parent, _messages, phash, index), completion in zip(
                 requests, completions, strict=True
             ):
-                node = self._make_node(trial.action, parent, phash, index, completion)
+                node = await self._make_node(trial.action, parent, phash, index, completion)
                 self.nodes.append(node)
                 self.cached.append(completion.cached)
                 self._encoder.add(node)
+                task_spent += node["cost"]
                 t3 = clock()
                 self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))
                 timings["search"] += clock() - t3
+                if self.on_node is not None:
+                    self.on_node(node)
             since_checkpoint += len(trials)
             if (
                 since_checkpoint >= self.settings.checkpoint_every
@@ -272,7 +320,7 @@ class TaskSearch:
         self.write(complete=True)
         return self.header(complete=True)
 
-    def _make_node(
+    async def _make_node(
         self, model: str, parent: dict | None, phash: str, sample_index: int, completion: Any
     ) -> dict[str, Any]:
         n_train, n_test = len(self.task.train), len(self.task.test_inputs)
@@ -285,7 +333,12 @@ class TaskSearch:
                 error = f"no_code: {exc}"
         if code is not None:
             start = time.perf_counter()
-            run = evaluate_program(self.task, code, self.executor, self.settings.reward, self._grids)
+            # a cached result is read here; only a real execution waits on a thread, off the loop
+            lookup = getattr(self.executor, "lookup", None)
+            results = lookup(code, self._grids) if lookup is not None else None
+            if results is None:
+                results = await asyncio.to_thread(self.executor.run, code, self._grids)
+            run = score_program(self.task, results, self.settings.reward)
             error = run.first_error
             self.timings["sandbox"] += time.perf_counter() - start
         record = NodeRecord(

@@ -54,6 +54,13 @@ def _check_ranges(root: RootConfig) -> None:
         ("sandbox.workers", root.sandbox.workers, root.sandbox.workers >= 1),
         ("sandbox.timeout_s", root.sandbox.timeout_s, root.sandbox.timeout_s > 0),
         ("sandbox.memory_mb", root.sandbox.memory_mb, root.sandbox.memory_mb >= 64),
+        (
+            "executor.tasks_in_flight",
+            root.executor.tasks_in_flight,
+            _at_least(root.executor.tasks_in_flight, 1),
+        ),
+        ("run.max_cost_usd", root.run.max_cost_usd, _at_least(root.run.max_cost_usd, 0)),
+        ("search.max_cost_usd", root.search.max_cost_usd, _at_least(root.search.max_cost_usd, 0)),
         ("data.offset", root.data.offset, root.data.offset >= 0),
         ("data.limit", root.data.limit, root.data.limit is None or root.data.limit >= 1),
         ("models.specs", len(root.models.specs), len(root.models.specs) >= 1),
@@ -97,6 +104,11 @@ def _check_names(root: RootConfig) -> None:
                 f"config models.specs[{i}].model={spec.model!r}: unknown offline model "
                 f"(available: {', '.join('offline/' + m for m in offline)})"
             )
+
+
+def _at_least(value: float | None, minimum: float) -> bool:
+    """An optional setting: unset, or a number >= minimum (a NaN is neither)."""
+    return value is None or value >= minimum
 
 
 def _one_line(exc: Exception) -> str:

@@ -5,21 +5,23 @@ same (model, messages, params, sample_index) always gives the same text. Their t
 approximate (len(text) // 4, the usual ~4 characters per token) and cost and latency are 0, so a
 fresh offline run writes the same tree bytes as any other. Remote models go through litellm
 (imported only when a remote model is configured); latency is the wall time of the successful
-attempt (backoff waits excluded). A call failure never raises: after the retry budget it comes
-back as `Completion(text=None, error="<type>: <message>")` and is not cached.
+attempt (backoff and rate-limit waits excluded). A call failure never raises: after the retry
+budget it comes back as `Completion(text=None, error="<type>: <message>")` and is not cached.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from abmcts.errors import ConfigError, LLMError
+from abmcts.llm.aio import run_sync
 from abmcts.llm.cache import ResponseCache, cache_key
+from abmcts.llm.limits import ModelLimiter, share_of
 from abmcts.llm.retry import CallFailure, backoff_delay, short_message
 from abmcts.llm.spec import Completion, ModelSpec, RetryPolicy
 
@@ -37,6 +39,17 @@ class CompletionRequest:
     sample_index: int = 0
 
 
+@dataclass(frozen=True)
+class LimitShare:
+    """This process is number `index` of `n` sharing each model's machine-wide limits."""
+
+    index: int = 0
+    n: int = 1
+
+
+ONE_PROCESS = LimitShare()
+
+
 def approx_tokens(text: str) -> int:
     """Token count estimate for offline models: ~4 characters per token."""
     return len(text) // 4
@@ -48,8 +61,18 @@ def _load_offline(name: str) -> OfflineModel:
     return get_model(name)
 
 
+async def _async_sleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
 class LLMClient:
-    """Thread-safe; share one per process so the per-model concurrency limits hold process-wide."""
+    """One per process: its per-model limits (`abmcts.llm.limits`) hold for every caller in it.
+
+    The core is asynchronous (`acomplete`, `acomplete_many`) and runs on the process's event loop
+    (`abmcts.llm.aio`); `complete` and `complete_many` are blocking wrappers. Remote calls use
+    litellm's async API; offline models, which are CPU-bound, run on a small thread pool so they
+    never block the loop. `share` splits each model's limits with the run's other processes.
+    """
 
     def __init__(
         self,
@@ -58,14 +81,20 @@ class LLMClient:
         retry: RetryPolicy | None = None,
         *,
         offline_loader: Callable[[str], OfflineModel] = _load_offline,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], Awaitable[None]] = _async_sleep,
+        share: LimitShare = ONE_PROCESS,
     ) -> None:
         self.models = dict(models)
         self.cache = cache if cache is not None else ResponseCache(None, mode="off")
         self.retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
-        self._limits = {
-            name: threading.BoundedSemaphore(spec.max_concurrency) for name, spec in self.models.items()
+        self.limiters = {
+            name: ModelLimiter(
+                share_of(spec.max_concurrency, share.index, share.n),
+                rpm=share_of(spec.rpm, share.index, share.n),
+                tpm=share_of(spec.tpm, share.index, share.n),
+            )
+            for name, spec in self.models.items()
         }
         self._offline: dict[str, OfflineModel] = {}
         problems: list[str] = []  # every remote model's problem at once, so one rerun fixes all
@@ -88,12 +117,32 @@ class LLMClient:
                     problems.append(str(exc))
         if problems:
             raise LLMError("; ".join(problems))
+        offline_slots = sum(self.limiters[n].max_concurrency for n in self._offline)
+        self._offline_pool = (
+            ThreadPoolExecutor(max_workers=min(offline_slots, 32), thread_name_prefix="offline-llm")
+            if offline_slots
+            else None
+        )
 
-    def complete(self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0) -> Completion:
-        """Cached response, or a fresh call (stored before it is returned). Raises only on misuse."""
+    def spec(self, model_name: str) -> ModelSpec:
         spec = self.models.get(model_name)
         if spec is None:
             raise LLMError(f"unknown model {model_name!r} (configured: {', '.join(sorted(self.models))})")
+        return spec
+
+    def complete(self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0) -> Completion:
+        """Blocking `acomplete`."""
+        return run_sync(self.acomplete(model_name, messages, sample_index))
+
+    def complete_many(self, requests: Sequence[CompletionRequest | tuple]) -> list[Completion]:
+        """Blocking `acomplete_many`."""
+        return run_sync(self.acomplete_many(requests))
+
+    async def acomplete(
+        self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0
+    ) -> Completion:
+        """Cached response, or a fresh call (stored before it is returned). Raises only on misuse."""
+        spec = self.spec(model_name)
         _check_messages(messages)
         key = cache_key(spec.model, messages, spec.params, sample_index)
         record = self.cache.get(key, model=spec.model)
@@ -101,7 +150,7 @@ class LLMClient:
             if "error" in record:  # replay of a call that failed after every retry
                 return Completion(text=None, error=record["error"], cached=True)
             return Completion.from_record(record, cached=True)
-        completion = self._call_with_retries(spec, messages, key)
+        completion = await self._call_with_retries(spec, messages, key)
         if completion.error is not None:
             self.cache.put_failure(key, completion.error, model=spec.model)
             return completion
@@ -109,36 +158,20 @@ class LLMClient:
             self.cache.put(key, completion.record(), model=spec.model), cached=False
         )
 
-    def complete_many(self, requests: Sequence[CompletionRequest | tuple]) -> list[Completion]:
-        """Run calls concurrently, results in request order.
-
-        One thread pool per model, sized by its max_concurrency, so a slow model never ties up
-        the workers another model could use; the per-model semaphores still cap concurrent
-        calls across every caller in the process.
-        """
+    async def acomplete_many(self, requests: Sequence[CompletionRequest | tuple]) -> list[Completion]:
+        """Run calls concurrently (each model within its limits), results in request order."""
         reqs = [r if isinstance(r, CompletionRequest) else CompletionRequest(*r) for r in requests]
-        if len(reqs) <= 1:
-            return [self.complete(r.model_name, r.messages, r.sample_index) for r in reqs]
         for r in reqs:
-            if r.model_name not in self.models:
-                raise LLMError(
-                    f"unknown model {r.model_name!r} (configured: {', '.join(sorted(self.models))})"
-                )
-        pools = {
-            name: ThreadPoolExecutor(
-                max_workers=self.models[name].max_concurrency, thread_name_prefix=f"llm-{name}"
-            )
-            for name in {r.model_name for r in reqs}
-        }
-        try:
-            futures = [
-                pools[r.model_name].submit(self.complete, r.model_name, r.messages, r.sample_index)
-                for r in reqs
-            ]
-            return [f.result() for f in futures]
-        finally:
-            for pool in pools.values():
-                pool.shutdown(wait=True, cancel_futures=True)
+            self.spec(r.model_name)
+        if len(reqs) == 1:  # batch size 1: no task to schedule (a replay makes ~1000 calls a second)
+            return [await self.acomplete(reqs[0].model_name, reqs[0].messages, reqs[0].sample_index)]
+        return list(
+            await asyncio.gather(*(self.acomplete(r.model_name, r.messages, r.sample_index) for r in reqs))
+        )
+
+    def close(self) -> None:
+        if self._offline_pool is not None:
+            self._offline_pool.shutdown(wait=False, cancel_futures=True)
 
     def _policy(self, spec: ModelSpec) -> RetryPolicy:
         policy = self.retry
@@ -148,14 +181,17 @@ class LLMClient:
             policy = replace(policy, base_delay_s=spec.backoff_s)
         return policy
 
-    def _call_with_retries(self, spec: ModelSpec, messages: list[dict[str, Any]], key: str) -> Completion:
+    async def _call_with_retries(
+        self, spec: ModelSpec, messages: list[dict[str, Any]], key: str
+    ) -> Completion:
         policy = self._policy(spec)
         failure = CallFailure("NoAttempt", "no attempt was made")
+        tokens = sum(approx_tokens(m["content"]) for m in messages) + (spec.max_output_tokens or 0)
         for attempt in range(policy.max_retries + 1):
-            with self._limits[spec.name]:
+            async with self.limiters[spec.name].slot(tokens):
                 start = time.perf_counter()
                 try:
-                    text, prompt_tokens, completion_tokens, cost = self._attempt(spec, messages, key)
+                    text, prompt_tokens, completion_tokens, cost = await self._attempt(spec, messages, key)
                 except CallFailure as exc:
                     failure = exc
                 else:
@@ -163,19 +199,22 @@ class LLMClient:
                     return Completion(text, prompt_tokens, completion_tokens, cost, latency)
             if not failure.retryable or attempt == policy.max_retries:
                 break
-            self._sleep(backoff_delay(policy, key, attempt, failure.retry_after_s))
+            await self._sleep(backoff_delay(policy, key, attempt, failure.retry_after_s))
         return Completion(text=None, error=str(failure))
 
-    def _attempt(
+    async def _attempt(
         self, spec: ModelSpec, messages: list[dict[str, Any]], key: str
     ) -> tuple[str, int, int, float]:
         if not spec.is_offline:
-            from abmcts.llm.remote import call_remote
+            from abmcts.llm.remote import acall_remote
 
-            return call_remote(spec, messages)
+            return await acall_remote(spec, messages)
         seed = int(key[:16], 16)  # deterministic per cache key
+        loop = asyncio.get_running_loop()
         try:
-            text = self._offline[spec.name].generate(messages, seed)
+            text = await loop.run_in_executor(
+                self._offline_pool, self._offline[spec.name].generate, messages, seed
+            )
         except Exception as exc:  # deterministic model: the same seed fails the same way, don't retry
             raise CallFailure(type(exc).__name__, short_message(exc), retryable=False) from None
         if not isinstance(text, str) or not text.strip():

@@ -20,6 +20,7 @@ from abmcts.llm.spec import ModelSpec
 
 # Local OpenAI-compatible servers (llama.cpp, vLLM) need *some* key in the request but ignore it.
 PLACEHOLDER_KEY = "no-key"
+_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 
 _litellm: ModuleType | None = None
 _import_lock = threading.Lock()
@@ -73,12 +74,17 @@ def _api_key(spec: ModelSpec) -> str | None:
     return PLACEHOLDER_KEY if spec.api_base is not None else None  # None: litellm reads the provider's env
 
 
-def call_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> tuple[str, int, int, float]:
-    """One attempt: (text, prompt_tokens, completion_tokens, cost). Raises CallFailure on any failure."""
+async def acall_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> tuple[str, int, int, float]:
+    """One attempt: (text, prompt_tokens, completion_tokens, cost). Raises CallFailure on any failure.
+
+    A reasoning model's `<think>...</think>` preamble (DeepSeek-R1 served raw) is dropped from the
+    text: the answer is what follows it, and code inside the reasoning is not the answer's code.
+    Completion tokens include reasoning tokens (OpenAI's convention), so they are priced too.
+    """
     litellm = load_litellm()
     api_key = _api_key(spec)
     try:
-        response = litellm.completion(
+        response = await litellm.acompletion(
             model=spec.model,
             messages=messages,
             api_base=spec.api_base,
@@ -93,12 +99,27 @@ def call_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> tuple[str, i
         text = response.choices[0].message.content
     except (AttributeError, IndexError, TypeError):
         text = None
-    if not isinstance(text, str) or not text.strip():
+    text = strip_reasoning(text) if isinstance(text, str) else None
+    if not text or not text.strip():
         raise CallFailure("EmptyContent", "the model returned no text")
     usage = getattr(response, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-    return text, prompt_tokens, completion_tokens, _cost(litellm, response)
+    configured = spec.configured_price
+    if configured is not None:
+        cost = prompt_tokens * configured[0] + completion_tokens * configured[1]
+    else:
+        cost = _cost(litellm, response)
+    return text, prompt_tokens, completion_tokens, cost
+
+
+def strip_reasoning(text: str) -> str:
+    """The answer after a leading `<think>...</think>` block; "" if the block never closes (cut off)."""
+    head = text.lstrip()
+    if not head.startswith(_THINK_OPEN):
+        return text
+    end = head.find(_THINK_CLOSE)
+    return "" if end < 0 else head[end + len(_THINK_CLOSE) :].lstrip("\n")
 
 
 def _cost(litellm: ModuleType, response: Any) -> float:

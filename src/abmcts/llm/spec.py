@@ -38,6 +38,11 @@ class ModelSpec:
     """One configured model. `name` is the alias trees and configs use; `model` is what gets called.
 
     `max_retries` / `backoff_s` override the client's RetryPolicy for this model when not None.
+    `max_concurrency`, `rpm` and `tpm` (requests in flight, requests and tokens per minute) hold for
+    the whole machine: a run's worker processes split them (see `abmcts.llm.limits`).
+    `input_cost_per_token` / `output_cost_per_token` (USD) price a model litellm has no price for
+    (both or neither); they then also price the recorded cost. A model that rejects a sampling
+    param (`temperature` on OpenAI's o-series) takes `params: {drop_params: true}` (litellm's own).
     """
 
     name: str
@@ -47,12 +52,32 @@ class ModelSpec:
     params: dict[str, Any] = field(default_factory=dict)
     timeout_s: float = 120.0
     max_concurrency: int = 4
+    rpm: int | None = None
+    tpm: int | None = None
     max_retries: int | None = None
     backoff_s: float | None = None
+    input_cost_per_token: float | None = None
+    output_cost_per_token: float | None = None
 
     @property
     def is_offline(self) -> bool:
         return self.model.startswith(OFFLINE_PREFIX)
+
+    @property
+    def configured_price(self) -> tuple[float, float] | None:
+        """(input, output) USD per token from the config, or None to use litellm's price map."""
+        if self.input_cost_per_token is None or self.output_cost_per_token is None:
+            return None
+        return float(self.input_cost_per_token), float(self.output_cost_per_token)
+
+    @property
+    def max_output_tokens(self) -> int | None:
+        """The completion-token cap the params set (max_tokens or max_completion_tokens), if any."""
+        for key in ("max_completion_tokens", "max_tokens"):
+            value = self.params.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                return value
+        return None
 
     @property
     def offline_name(self) -> str:
@@ -76,20 +101,18 @@ class ModelSpec:
                 f"{where}: params may not set {clash[0]!r} (set by the client; use the spec field)"
             )
         _check_number(where, "timeout_s", self.timeout_s, minimum=0, strict=True)
-        if (
-            isinstance(self.max_concurrency, bool)
-            or not isinstance(self.max_concurrency, int)
-            or self.max_concurrency < 1
-        ):
-            raise ConfigError(
-                f"{where}: max_concurrency must be an integer >= 1, got {self.max_concurrency!r}"
-            )
-        if self.max_retries is not None and (
-            isinstance(self.max_retries, bool)
-            or not isinstance(self.max_retries, int)
-            or self.max_retries < 0
-        ):
-            raise ConfigError(f"{where}: max_retries must be an integer >= 0, got {self.max_retries!r}")
+        _check_int(where, "max_concurrency", self.max_concurrency, minimum=1)
+        for key in ("rpm", "tpm"):
+            if getattr(self, key) is not None:
+                _check_int(where, key, getattr(self, key), minimum=1)
+        if self.max_retries is not None:
+            _check_int(where, "max_retries", self.max_retries, minimum=0)
+        prices = [self.input_cost_per_token, self.output_cost_per_token]
+        if (prices[0] is None) != (prices[1] is None):
+            raise ConfigError(f"{where}: set both input_cost_per_token and output_cost_per_token, or neither")
+        for key in ("input_cost_per_token", "output_cost_per_token"):
+            if getattr(self, key) is not None:
+                _check_number(where, key, getattr(self, key), minimum=0, strict=False)
         if self.backoff_s is not None:
             _check_number(where, "backoff_s", self.backoff_s, minimum=0, strict=False)
         if self.is_offline and not self.offline_name:
@@ -115,6 +138,11 @@ class ModelSpec:
         params = values.get("params")
         values["params"] = dict(params) if isinstance(params, Mapping) else ({} if params is None else params)
         return cls(**values)
+
+
+def _check_int(where: str, key: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: {key} must be an integer >= {minimum}, got {value!r}")
 
 
 def _check_number(where: str, key: str, value: Any, minimum: float, strict: bool) -> None:

@@ -33,6 +33,9 @@ _SCHEMA = "CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, results 
 KEY_VERSION = 1
 
 
+GRID_DIGESTS = 1024
+
+
 @dataclass
 class ExecStats:
     hits: int = 0
@@ -53,7 +56,9 @@ class CachedExecutor:
         self.stats = ExecStats()
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._grids_digest: tuple[Any, str] | None = None  # (grids object, digest): one task at a time
+        # id(grids) -> (grids, digest): a task passes the same list every call, and many tasks
+        # search at once in one process (bounded: cleared past GRID_DIGESTS entries)
+        self._grid_digests: dict[int, tuple[Any, str]] = {}
         self._limits = json.dumps(limits, sort_keys=True, separators=(",", ":"))
         self._connect()  # fail fast on a corrupted or foreign file
 
@@ -71,37 +76,50 @@ class CachedExecutor:
 
     def key(self, code: str, grids: list[Any]) -> str:
         """sha256 of (code, grids, limits); the grids' digest is reused while the same list is passed."""
-        memo = self._grids_digest
+        memo = self._grid_digests.get(id(grids))
         if memo is not None and memo[0] is grids:
             digest = memo[1]
         else:
             digest = hashlib.sha256(json.dumps(grids, separators=(",", ":")).encode()).hexdigest()
-            self._grids_digest = (grids, digest)
+            if len(self._grid_digests) >= GRID_DIGESTS:
+                self._grid_digests.clear()
+            self._grid_digests[id(grids)] = (grids, digest)
         head = f"v{KEY_VERSION}\0{self._limits}\0{digest}\0".encode()
         return hashlib.sha256(head + code.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def lookup(self, code: str, grids: list[Any]) -> list[ExecResult] | None:
+        """The stored results (counted as a hit), or None; never executes, so it is cheap enough
+        to call on an event loop (the runner sends only misses to a thread)."""
+        row = self._row(self.key(code, grids))
+        stored = _decode(row, len(grids)) if row is not None else None
+        if stored is not None:
+            with self._lock:
+                self.stats.hits += 1
+        return stored
+
+    def _row(self, key: str) -> str | None:
+        try:
+            row = self._connect().execute("SELECT results FROM executions WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"execution cache {self.path}: read failed ({exc})") from None
+        return None if row is None else row[0]
 
     def run(self, code: str, grids: list[Any], timeout_s: float | None = None) -> list[ExecResult]:
         if timeout_s is not None and timeout_s != self.executor.timeout_s:
             return self.executor.run(code, grids, timeout_s=timeout_s)  # not the keyed limits
+        stored = self.lookup(code, grids)
+        if stored is not None:
+            return stored
         key = self.key(code, grids)
-        conn = self._connect()
-        try:
-            row = conn.execute("SELECT results FROM executions WHERE key = ?", (key,)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"execution cache {self.path}: read failed ({exc})") from None
-        if row is not None:
-            stored = _decode(row[0], len(grids))
-            if stored is not None:
-                with self._lock:
-                    self.stats.hits += 1
-                return stored
         with self._lock:
             self.stats.misses += 1
         results = self.executor.run(code, grids)
         blob = json.dumps([[r.output, r.error, r.kind] for r in results], separators=(",", ":"))
-        verb = "REPLACE" if row is not None else "IGNORE"  # a corrupted row is overwritten
+        verb = "REPLACE" if self._row(key) is not None else "IGNORE"  # a corrupted row is overwritten
         try:
-            conn.execute(f"INSERT OR {verb} INTO executions (key, results) VALUES (?, ?)", (key, blob))
+            self._connect().execute(
+                f"INSERT OR {verb} INTO executions (key, results) VALUES (?, ?)", (key, blob)
+            )
         except sqlite3.DatabaseError as exc:
             raise InputError(f"execution cache {self.path}: write failed ({exc})") from None
         return results

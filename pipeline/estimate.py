@@ -1,0 +1,24 @@
+"""Preflight: the configured run's expected and worst-case cost and wall time, per model, with no
+model call (same config as the run; see abmcts.experiment.estimate for the assumptions).
+
+  python pipeline/estimate.py models=frontier experiment=full +estimate.latency_s=60
+"""
+
+from functools import partial
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from abmcts.experiment.cli import run_stages
+from abmcts.experiment.estimate import estimate_stage
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    options = OmegaConf.to_container(cfg.estimate) if "estimate" in cfg else {}
+    run_cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "estimate"])
+    run_stages({"estimate": partial(estimate_stage, **options)}, run_cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Preflight estimate of a run's cost and wall time, per model, before any model call.
+
+From the configured run: the selected tasks' rendered prompts, the budget, each model's price
+(`abmcts.llm.pricing`), `params.max_tokens`, limits and timeout. The assumptions, stated:
+
+* calls are split evenly over the models (AB-MCTS-M shifts them towards the better model);
+* half the calls are initial prompts and half refinements (repeated sampling: all initial); a
+  refinement prompt is rendered with a parent program of `code_chars` characters whose outputs are
+  the task's train outputs;
+* a model with no known price shows nan; without max_tokens the worst case is unbounded (inf);
+* tokens: expected = characters / 4 (the usual ~4 characters per token; no tokenizer download),
+  worst case = the byte bound `pricing.prompt_token_bound`; completion tokens: expected =
+  `completion_tokens` (default: half of max_tokens), worst = max_tokens;
+* latency: expected = `latency_s` per remote call, worst = the model's `timeout_s`; offline 0.
+* wall time = the longest of: one task's calls in sequence (budget / batch_size x latency), each
+  model's calls through its `max_concurrency`, its rpm and tpm, and the tasks through the
+  scheduler's tasks in flight. Retries, sandbox time and start-up are not included.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from abmcts.arc.prompts import PromptTemplates, render_initial, render_refinement
+from abmcts.arc.task import Task
+from abmcts.errors import ConfigError
+from abmcts.experiment.config import RootConfig
+from abmcts.llm.pricing import cost_of, prompt_token_bound
+from abmcts.llm.spec import ModelSpec
+
+DEFAULT_LATENCY_S = 30.0  # reasoning models answer in 30-300 s; pass latency_s for your models
+DEFAULT_COMPLETION_TOKENS = 2000  # when a model sets no max_tokens
+CODE_CHARS = 1200
+
+
+@dataclass
+class ModelEstimate:
+    name: str
+    calls: int
+    prompt_tokens: tuple[int, int]  # (expected, worst) over the run
+    completion_tokens: tuple[int, int]
+    cost_usd: tuple[float, float]
+    wall_s: tuple[float, float]
+
+
+def _messages_sizes(task: Task, templates: PromptTemplates, code_chars: int) -> tuple[str, str]:
+    initial = render_initial(task, templates)
+    train_out = [p.output for p in task.train]
+    test_out = list(task.test_inputs)  # stand-ins of the right size; the estimate never reads answers
+    code = "def transform(grid):\n" + "#" * max(code_chars - 22, 0)
+    refinement = render_refinement(task, templates, code, train_out, test_out)
+    return initial, refinement
+
+
+def estimate_run(
+    cfg: RootConfig,
+    tasks: list[Task],
+    latency_s: float = DEFAULT_LATENCY_S,
+    completion_tokens: int | None = None,
+    code_chars: int = CODE_CHARS,
+    n_processes: int = 1,
+) -> list[ModelEstimate]:
+    """Expected and worst-case cost and wall time of the configured run, per model."""
+    from abmcts.experiment.parallel import tasks_in_flight
+
+    templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
+    refine_share = 0.0 if cfg.search.algorithm == "repeated_sampling" else 0.5
+    expected_prompt, worst_prompt = 0.0, 0
+    for task in tasks:
+        initial, refinement = _messages_sizes(task, templates, code_chars)
+        expected_prompt += ((1 - refine_share) * len(initial) + refine_share * len(refinement)) / 4
+        worst_prompt = max(
+            worst_prompt, *(prompt_token_bound([{"content": t}]) for t in (initial, refinement))
+        )
+    specs = cfg.models.specs
+    total_calls = len(tasks) * cfg.search.budget
+    in_flight = n_processes * tasks_in_flight(cfg, n_processes)
+    out = []
+    for i, spec in enumerate(specs):
+        calls = total_calls // len(specs) + (1 if i < total_calls % len(specs) else 0)
+        per_call_prompt = expected_prompt / max(len(tasks), 1)
+        max_out = spec.max_output_tokens
+        exp_out = completion_tokens or (max_out // 2 if max_out else DEFAULT_COMPLETION_TOKENS)
+        worst_out = max_out or exp_out
+        prompt = (round(per_call_prompt * calls), worst_prompt * calls)
+        completion = (exp_out * calls, worst_out * calls)
+        cost = _costs(spec, round(per_call_prompt), exp_out, worst_prompt, worst_out, calls)
+        lat = (0.0, 0.0) if spec.is_offline else (latency_s, spec.timeout_s)
+        wall = tuple(
+            _wall(cfg, spec, calls, len(tasks), in_flight, lat[k], prompt[k] + completion[k]) for k in (0, 1)
+        )
+        out.append(ModelEstimate(spec.name, calls, prompt, completion, cost, wall))  # type: ignore[arg-type]
+    return out
+
+
+def _costs(
+    spec: ModelSpec, prompt: int, out: int, worst_prompt: int, worst_out: int, calls: int
+) -> tuple[float, float]:
+    """(expected, worst) USD; NaN without a known price, an infinite worst case without max_tokens."""
+    try:
+        expected = cost_of(spec, prompt, out) * calls
+        worst = cost_of(spec, worst_prompt, worst_out) * calls
+    except ConfigError:
+        return math.nan, math.nan
+    return expected, worst if spec.is_offline or spec.max_output_tokens else math.inf
+
+
+def _wall(
+    cfg: RootConfig, spec: ModelSpec, calls: int, n_tasks: int, in_flight: int, latency: float, tokens: int
+) -> float:
+    chain = cfg.search.budget / cfg.search.batch_size * latency
+    through_limit = calls * latency / spec.max_concurrency
+    through_tasks = n_tasks / max(in_flight, 1) * chain
+    per_minute = [calls / spec.rpm * 60 if spec.rpm else 0.0, tokens / spec.tpm * 60 if spec.tpm else 0.0]
+    return max(chain, through_limit, through_tasks, *per_minute)
+
+
+def format_estimate(rows: list[ModelEstimate], cfg: RootConfig) -> str:
+    """A table, then the run's totals against its caps."""
+    lines = [
+        f"{'model':<24} {'calls':>7} {'prompt tok (exp/worst)':>24} {'completion tok':>20} "
+        f"{'cost USD (exp/worst)':>22} {'wall s (exp/worst)':>20}"
+    ]
+    for r in rows:
+        lines.append(
+            f"{r.name:<24} {r.calls:>7} {r.prompt_tokens[0]:>11}/{r.prompt_tokens[1]:<12} "
+            f"{r.completion_tokens[0]:>9}/{r.completion_tokens[1]:<10} "
+            f"{r.cost_usd[0]:>10.2f}/{r.cost_usd[1]:<11.2f} {r.wall_s[0]:>9.0f}/{r.wall_s[1]:<10.0f}"
+        )
+    cost = (sum(r.cost_usd[0] for r in rows), sum(r.cost_usd[1] for r in rows))
+    wall = (max(r.wall_s[0] for r in rows), max(r.wall_s[1] for r in rows))
+    lines.append(
+        f"run: cost {cost[0]:.2f} USD expected, {cost[1]:.2f} worst; wall {wall[0]:.0f} s expected, {wall[1]:.0f} s worst"
+    )
+    if cfg.run.max_cost_usd is not None:
+        fits = (
+            "fits"
+            if cost[1] <= cfg.run.max_cost_usd
+            else ("may stop early" if cost[0] <= cfg.run.max_cost_usd else "will stop early")
+        )
+        lines.append(f"run.max_cost_usd={cfg.run.max_cost_usd}: {fits}")
+    return "\n".join(lines)
+
+
+def estimate_summary(rows: list[ModelEstimate]) -> dict[str, Any]:
+    return {r.name: {"calls": r.calls, "cost_usd": r.cost_usd, "wall_s": r.wall_s} for r in rows}
+
+
+def estimate_stage(cfg: RootConfig, **options: Any) -> dict[str, Any]:
+    """Print the run's estimate (no model call) and return its totals; `options` are
+    `estimate_run`'s keywords (latency_s, completion_tokens, code_chars)."""
+    from abmcts.experiment.parallel import local_workers
+    from abmcts.experiment.stages.common import load_run_tasks
+
+    tasks = list(load_run_tasks(cfg).values())
+    n = 1 if cfg.executor.backend == "sequential" else min(local_workers(cfg.executor.n_jobs), len(tasks))
+    try:
+        rows = estimate_run(cfg, tasks, n_processes=max(n, 1), **options)
+    except TypeError as exc:
+        raise ConfigError(f"estimate options {sorted(options)}: {exc}") from None
+    print(f"{len(tasks)} tasks x {cfg.search.budget} calls, {cfg.search.name}, models={cfg.models.name}")
+    print(format_estimate(rows, cfg))
+    return estimate_summary(rows)
