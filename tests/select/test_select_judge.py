@@ -146,3 +146,37 @@ def test_judge_calls_are_cached_and_replay_makes_no_new_call(make_node, make_tre
     assert first.programs == again.programs == {"t": [0, 1]}  # RIGHT first; SAME changes nothing
     assert first.judge["calls"] == 1 and first.judge["cached"] == 0 and first.judge["tokens"] > 0
     assert again.judge == {**first.judge, "cached": 1}
+
+
+def test_judge_calls_stay_under_the_run_spend_cap():
+    """With run.max_cost_usd, a judge call is sent only when its worst case fits in what the run
+    (search included) has left; a refused call keeps the base order and is counted as capped."""
+    from abmcts.experiment.spend import LocalAccount, SpendCaps
+
+    spec = ModelSpec(
+        "judge",
+        "openai/judge",
+        params={"max_tokens": 100},
+        input_cost_per_token=1e-6,
+        output_cost_per_token=2e-6,
+    )
+
+    class PricedClient:
+        calls = 0
+
+        def spec(self, name):
+            return spec
+
+        def complete(self, model, messages):
+            self.calls += 1
+            return Completion("RANKING: B > A", 40, 10, 0.00006, 0.1)
+
+    client = PricedClient()
+    searched = 0.01  # what the trees already recorded
+    full = Judge(client, "judge", caps=SpendCaps(run_cap=searched, account=LocalAccount(searched)))
+    assert full.rank("pick", ["A", "B"]) is None
+    assert client.calls == 0 and full.usage.capped == 1 and full.usage.calls == 0
+    account = LocalAccount(searched)
+    roomy = Judge(client, "judge", caps=SpendCaps(run_cap=searched + 0.01, account=account))
+    assert roomy.rank("pick", ["A", "B"]) == ["B", "A"]
+    assert client.calls == 1 and account.value == pytest.approx(searched + 0.00006)  # reservation released

@@ -9,7 +9,7 @@ from abmcts.score.metrics import Solutions, Trees, kaggle_score, official_score,
 from abmcts.score.usage import ModelUsage, usage_by_model
 
 HEADLINE_K = (1, 10, 50, 100, 250)
-SELECTION_USAGE_KEYS = ("calls", "cached", "prompt_tokens", "completion_tokens", "tokens", "cost")
+SELECTION_USAGE_KEYS = ("calls", "cached", "capped", "prompt_tokens", "completion_tokens", "tokens", "cost")
 
 
 def pass_at_k_rows(curve: list[float]) -> list[dict[str, float]]:

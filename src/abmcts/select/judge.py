@@ -48,6 +48,7 @@ class JudgeUsage:
     calls: int = 0
     cached: int = 0
     failed: int = 0
+    capped: int = 0  # not sent: the run's spend cap had no room for the call's worst case
     unparsed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -59,14 +60,33 @@ class JudgeUsage:
 
 @dataclass
 class Judge:
-    """One judge model behind an `LLMClient` (anything with `complete(model, messages)`)."""
+    """One judge model behind an `LLMClient` (anything with `complete(model, messages)`).
+
+    With `caps` (the run's `abmcts.experiment.spend.SpendCaps`, its account holding what the search
+    spent), a call is sent only when its worst case fits under `run.max_cost_usd`, as in the search;
+    a refused call keeps the base order and is counted as `capped`.
+    """
 
     client: Any
     model: str
     usage: JudgeUsage = field(default_factory=JudgeUsage)
+    caps: Any = None
 
     def rank(self, prompt: str, labels: list[str]) -> list[str] | None:
-        completion = self.client.complete(self.model, [{"role": "user", "content": prompt}])
+        messages = [{"role": "user", "content": prompt}]
+        reserved = 0.0
+        if self.caps is not None:
+            reserved, refused = self.caps.reserve(self.client, [(self.model, messages)], 0.0)
+            if refused is not None:
+                self.usage.capped += 1
+                return None
+        try:
+            completion = self.client.complete(self.model, messages)
+        finally:
+            if self.caps is not None:
+                self.caps.release(reserved)
+        if self.caps is not None:
+            self.caps.record(completion.cost)
         self.usage.calls += 1
         self.usage.cached += bool(completion.cached)
         if completion.error is not None:
