@@ -55,6 +55,7 @@ def test_judge_usage_is_reported_and_added_to_total_cost(trees):
     judge = {
         "calls": 2,
         "cached": 1,
+        "capped": 1,
         "prompt_tokens": 300,
         "completion_tokens": 20,
         "tokens": 320,
