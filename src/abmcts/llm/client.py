@@ -16,18 +16,15 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from abmcts.errors import ConfigError, LLMError
 from abmcts.llm.aio import run_sync
+from abmcts.llm.backends import ModelBackend, OfflineBackend, OfflineModel, RemoteBackend, approx_tokens
 from abmcts.llm.cache import ResponseCache, cache_key
 from abmcts.llm.limits import ModelLimiter, share_of
-from abmcts.llm.retry import CallFailure, backoff_delay, short_message
+from abmcts.llm.retry import CallFailure, backoff_delay
 from abmcts.llm.spec import Completion, ModelSpec, RetryPolicy
-
-
-class OfflineModel(Protocol):
-    def generate(self, messages: list[dict[str, Any]], seed: int) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -48,11 +45,6 @@ class LimitShare:
 
 
 ONE_PROCESS = LimitShare()
-
-
-def approx_tokens(text: str) -> int:
-    """Token count estimate for offline models: ~4 characters per token."""
-    return len(text) // 4
 
 
 def _load_offline(name: str) -> OfflineModel:
@@ -96,14 +88,14 @@ class LLMClient:
             )
             for name, spec in self.models.items()
         }
-        self._offline: dict[str, OfflineModel] = {}
+        offline: dict[str, OfflineModel] = {}
         problems: list[str] = []  # every remote model's problem at once, so one rerun fixes all
         for name, spec in self.models.items():
             if name != spec.name:
                 raise ConfigError(f"models: key {name!r} differs from its spec name {spec.name!r}")
             if spec.is_offline:
                 try:
-                    self._offline[name] = offline_loader(spec.offline_name)
+                    offline[name] = offline_loader(spec.offline_name)
                 except Exception as exc:
                     raise LLMError(
                         f"model {name!r} ({spec.model}): cannot load offline model ({exc})"
@@ -117,12 +109,18 @@ class LLMClient:
                     problems.append(str(exc))
         if problems:
             raise LLMError("; ".join(problems))
-        offline_slots = sum(self.limiters[n].max_concurrency for n in self._offline)
+        offline_slots = sum(self.limiters[n].max_concurrency for n in offline)
         self._offline_pool = (
             ThreadPoolExecutor(max_workers=min(offline_slots, 32), thread_name_prefix="offline-llm")
             if offline_slots
             else None
         )
+        self._backends: dict[str, ModelBackend] = {
+            name: OfflineBackend(offline[name], self._offline_pool)
+            if name in offline
+            else RemoteBackend(spec)
+            for name, spec in self.models.items()
+        }
 
     def spec(self, model_name: str) -> ModelSpec:
         spec = self.models.get(model_name)
@@ -184,43 +182,23 @@ class LLMClient:
     async def _call_with_retries(
         self, spec: ModelSpec, messages: list[dict[str, Any]], key: str
     ) -> Completion:
-        policy = self._policy(spec)
+        policy, backend = self._policy(spec), self._backends[spec.name]
         failure = CallFailure("NoAttempt", "no attempt was made")
         tokens = sum(approx_tokens(m["content"]) for m in messages) + (spec.max_output_tokens or 0)
         for attempt in range(policy.max_retries + 1):
             async with self.limiters[spec.name].slot(tokens):
                 start = time.perf_counter()
                 try:
-                    text, prompt_tokens, completion_tokens, cost = await self._attempt(spec, messages, key)
+                    text, prompt_tokens, completion_tokens, cost = await backend.call(messages, key)
                 except CallFailure as exc:
                     failure = exc
                 else:
-                    latency = 0.0 if spec.is_offline else round(time.perf_counter() - start, 6)
+                    latency = round(time.perf_counter() - start, 6) if backend.timed else 0.0
                     return Completion(text, prompt_tokens, completion_tokens, cost, latency)
             if not failure.retryable or attempt == policy.max_retries:
                 break
             await self._sleep(backoff_delay(policy, key, attempt, failure.retry_after_s))
         return Completion(text=None, error=str(failure))
-
-    async def _attempt(
-        self, spec: ModelSpec, messages: list[dict[str, Any]], key: str
-    ) -> tuple[str, int, int, float]:
-        if not spec.is_offline:
-            from abmcts.llm.remote import acall_remote
-
-            return await acall_remote(spec, messages)
-        seed = int(key[:16], 16)  # deterministic per cache key
-        loop = asyncio.get_running_loop()
-        try:
-            text = await loop.run_in_executor(
-                self._offline_pool, self._offline[spec.name].generate, messages, seed
-            )
-        except Exception as exc:  # deterministic model: the same seed fails the same way, don't retry
-            raise CallFailure(type(exc).__name__, short_message(exc), retryable=False) from None
-        if not isinstance(text, str) or not text.strip():
-            raise CallFailure("EmptyContent", "offline model returned no text", retryable=False)
-        prompt_tokens = sum(approx_tokens(m["content"]) for m in messages)
-        return text, prompt_tokens, approx_tokens(text), 0.0
 
 
 def _check_messages(messages: Any) -> None:
