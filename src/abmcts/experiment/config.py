@@ -113,6 +113,9 @@ class RunConfig:
     name: str = "default"
     root: str = "runs"
     max_cost_usd: float | None = None  # spend cap for the whole run; null = none
+    # calls for the whole run, settled tasks stopping early (abmcts.experiment.callbudget); null =
+    # every task gets search.budget calls
+    max_calls: int | None = None
 
 
 @dataclass

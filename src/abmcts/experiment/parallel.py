@@ -31,7 +31,7 @@ import os
 import pickle
 import queue
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ from abmcts.llm.limits import share_of
 _WORKER_STATE: dict[str, Any] = {}
 RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI containers may have a small /dev/shm
 PROGRESS_EVERY_S = 0.25  # how often a worker process reports calls and spend between task results
+Job = tuple[Task, str, int | None]  # a task, its tree file, its call limit (None: the search budget)
 Report = Callable[[str, Any], None]  # ("task", summary) | ("progress", (calls, cost))
 
 
@@ -151,7 +152,7 @@ def _exec_stats(executor: Any) -> dict[str, int]:
 
 async def search_tasks(
     cfg: RootConfig,
-    next_task: Callable[[], Awaitable[tuple[Task, str] | None]],
+    next_task: Callable[[], Awaitable[Job | None]],
     in_flight: int,
     share: LimitShare,
     caps: SpendCaps,
@@ -169,7 +170,7 @@ async def search_tasks(
 
     async def lane() -> None:
         while (item := await next_task()) is not None:
-            task, tree_path = item
+            task, tree_path, call_limit = item
             start = time.perf_counter()
             search = TaskSearch(
                 task,
@@ -183,6 +184,7 @@ async def search_tasks(
                 provenance=tree_settings(cfg, task),
                 caps=caps,
                 on_node=meter.node,
+                call_limit=call_limit,
             )
             record = await search.arun()
             meter.task_done(
@@ -301,14 +303,18 @@ def run_tasks(
     paths: RunPaths,
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> list[dict]:
-    """Search all tasks; `on_result(summary)` is called here as each task's summary arrives."""
+    """Search all tasks; `on_result(summary)` is called here as each task's summary arrives.
+
+    `limits` caps some tasks' calls below the search budget (a pass of the run-wide call budget).
+    """
     if cfg.cache.mode != "off" and cfg.cache.executions:
         from abmcts.sandbox.cache import open_store
 
         open_store(cfg.cache.executions_path).close()  # created once, before the workers
     paths.trees.mkdir(parents=True, exist_ok=True)
-    jobs = [(task, str(paths.tree(task.task_id))) for task in tasks]
+    jobs = [(task, str(paths.tree(task.task_id)), (limits or {}).get(task.task_id)) for task in tasks]
     spent = prior_spend(paths, tasks) if cfg.run.max_cost_usd is not None else 0.0
     local = cfg.executor.backend not in ("dask", "ray")
     n = 1 if cfg.executor.backend == "sequential" else min(local_workers(cfg.executor.n_jobs), len(jobs))
@@ -357,11 +363,11 @@ def prior_spend(paths: RunPaths, tasks: list[Task]) -> float:
     return total
 
 
-def _run_here(cfg: RootConfig, jobs: list[tuple[Task, str]], spent: float, report: Report) -> None:
+def _run_here(cfg: RootConfig, jobs: list[Job], spent: float, report: Report) -> None:
     pending = iter(jobs)
     caps = SpendCaps(cfg.run.max_cost_usd, cfg.search.max_cost_usd, LocalAccount(spent))
 
-    async def next_task() -> tuple[Task, str] | None:
+    async def next_task() -> Job | None:
         return next(pending, None)
 
     run_sync(search_tasks(cfg, next_task, tasks_in_flight(cfg, 1), LimitShare(), caps, report))
@@ -369,7 +375,7 @@ def _run_here(cfg: RootConfig, jobs: list[tuple[Task, str]], spent: float, repor
 
 def _process_main(
     cfg: RootConfig,
-    jobs: list[tuple[Task, str]],
+    jobs: list[Job],
     share: LimitShare,
     account: Any,
     inbox: Any,
@@ -379,7 +385,7 @@ def _process_main(
     try:
         caps = SpendCaps(cfg.run.max_cost_usd, cfg.search.max_cost_usd, account)
 
-        async def next_task() -> tuple[Task, str] | None:
+        async def next_task() -> Job | None:
             index = await asyncio.to_thread(inbox.get)
             return None if index is None else jobs[index]
 
@@ -409,7 +415,7 @@ def _portable(exc: BaseException) -> BaseException:
 class _LocalProcesses:
     """`n` spawned worker processes sharing a queue of the run's tasks (context manager)."""
 
-    def __init__(self, cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, spent: float) -> None:
+    def __init__(self, cfg: RootConfig, jobs: list[Job], n: int, spent: float) -> None:
         ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (event loop, tqdm)
         self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
         # the run's spend, shared by every process (cost cap); kept alive until the workers are gone
@@ -462,7 +468,7 @@ class _LocalProcesses:
         self.outbox.close()
 
 
-def _cluster_chunk(cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, run_cap: float | None) -> list:
+def _cluster_chunk(cfg: RootConfig, jobs: list[Job], n: int, run_cap: float | None) -> list:
     """One joblib job on a cluster worker: these tasks as coroutines, this process's share of the
     limits (process 0 of n: every worker takes the same share) and of the run's remaining cap."""
     out: list[dict[str, Any]] = []
@@ -472,14 +478,14 @@ def _cluster_chunk(cfg: RootConfig, jobs: list[tuple[Task, str]], n: int, run_ca
     caps = SpendCaps(run_cap, cfg.search.max_cost_usd, _WORKER_STATE["account"])
     pending = iter(jobs)
 
-    async def next_task() -> tuple[Task, str] | None:
+    async def next_task() -> Job | None:
         return next(pending, None)
 
     run_sync(search_tasks(cfg, next_task, len(jobs), LimitShare(0, n), caps, _collect_tasks(out)))
     return out
 
 
-def _run_on_cluster(cfg: RootConfig, jobs: list[tuple[Task, str]], spent: float, report: Report) -> None:
+def _run_on_cluster(cfg: RootConfig, jobs: list[Job], spent: float, report: Report) -> None:
     from joblib import Parallel, delayed, parallel_config
 
     n = local_workers(cfg.executor.n_jobs)

@@ -37,6 +37,9 @@ from abmcts.sandbox.pool import ProgramExecutor
 from abmcts.search import make_algorithm
 
 PHASES = ("search", "prompt", "llm", "sandbox", "checkpoint")
+# Why a search stopped before its budget (`stop_reason`; absent when it reached the budget). The
+# cap and call-budget stops are resumed by a later run; a settled search is finished (see `settled`).
+SETTLED, CALL_BUDGET = "settled", "call_budget"
 
 
 @dataclass
@@ -85,6 +88,14 @@ def messages_for(task: Task, templates: PromptTemplates, parent: dict | None) ->
             test_errors=errors[n_train:],
         )
     return [{"role": "user", "content": text}]
+
+
+def settled(nodes: list[dict[str, Any]]) -> bool:
+    """The run-wide call budget's early stop: two or more different programs solve every
+    demonstration and all of them give the same test outputs, so more calls could at best find the
+    same answer again (the saved calls go to tasks still open; `abmcts.experiment.callbudget`)."""
+    solved = [n for n in nodes if n["reward"] == 1.0 and n["code"] is not None]
+    return len({n["code"] for n in solved}) >= 2 and len({repr(n["test_outputs"]) for n in solved}) == 1
 
 
 def program_inputs(task: Task) -> list[Any]:
@@ -160,6 +171,7 @@ class TaskSearch:
         provenance: dict[str, Any] | None = None,
         caps: SpendCaps | None = None,
         on_node: Callable[[dict[str, Any]], None] | None = None,
+        call_limit: int | None = None,
     ) -> None:
         if not models:
             raise InputError("search: no models configured")
@@ -183,7 +195,10 @@ class TaskSearch:
         self._grids = program_inputs(task)
         self.caps = caps if caps is not None else SpendCaps()
         self.on_node = on_node
-        self.stop_reason: str | None = None  # set when a spend cap ended the search
+        self.stop_reason: str | None = None  # set when a spend cap or the call budget ended the search
+        # the run-wide call budget's share for this task (None: the search's own budget only);
+        # with it, a settled search stops early
+        self.call_limit = call_limit
 
     def header(self, complete: bool) -> dict[str, Any]:
         """The tree as a dict, nodes with their grids (the form `treefile.read_tree_nodes` returns).
@@ -236,8 +251,14 @@ class TaskSearch:
         for node in self.nodes:
             self._encoder.add(node)
             self._request_counts[(node["model"], node["prompt_hash"])] += 1
-        # a search a spend cap stopped is finished only for that cap: try again (a higher cap goes on)
-        return bool(data.get("complete")) and data.get("stop_reason") is None
+        # a search a spend cap or call budget stopped is finished only for it: go on (a higher one
+        # continues it); a settled one is finished for the run-wide call budget only
+        stop = data.get("stop_reason")
+        done = stop is None or (stop == SETTLED and self.call_limit is not None)
+        if data.get("complete") and done:
+            self.stop_reason = stop
+            return True
+        return False
 
     def write(self, complete: bool) -> None:
         """Write the tree file (`treefile.TREE_FORMAT`) atomically."""
@@ -265,8 +286,11 @@ class TaskSearch:
         clock, timings = time.perf_counter, self.timings
         since_checkpoint, last_checkpoint = 0, clock()
         task_spent = sum(node["cost"] for node in self.nodes)
-        while len(self.nodes) < self.settings.budget:
-            batch = min(self.settings.batch_size, self.settings.budget - len(self.nodes))
+        limit = (
+            self.settings.budget if self.call_limit is None else min(self.settings.budget, self.call_limit)
+        )
+        while len(self.nodes) < limit and not (self.call_limit is not None and settled(self.nodes)):
+            batch = min(self.settings.batch_size, limit - len(self.nodes))
             t0 = clock()
             before = self.tree.to_dict() if self.caps.active else None
             self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
@@ -317,6 +341,10 @@ class TaskSearch:
             ):
                 self.write(complete=False)
                 since_checkpoint, last_checkpoint = 0, clock()
+        if self.stop_reason is None and len(self.nodes) < self.settings.budget:  # only under a call limit
+            self.stop_reason = (
+                SETTLED if settled(self.nodes) else CALL_BUDGET
+            )  # CALL_BUDGET: a later pass goes on
         self.write(complete=True)
         return self.header(complete=True)
 

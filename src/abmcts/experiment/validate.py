@@ -60,6 +60,7 @@ def _check_ranges(root: RootConfig) -> None:
             _at_least(root.executor.tasks_in_flight, 1),
         ),
         ("run.max_cost_usd", root.run.max_cost_usd, _at_least(root.run.max_cost_usd, 0)),
+        ("run.max_calls", root.run.max_calls, _at_least(root.run.max_calls, 1)),
         ("search.max_cost_usd", root.search.max_cost_usd, _at_least(root.search.max_cost_usd, 0)),
         ("data.offset", root.data.offset, root.data.offset >= 0),
         ("data.limit", root.data.limit, root.data.limit is None or root.data.limit >= 1),

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from typing import Any
 
 from omegaconf import OmegaConf
 
 from abmcts.arc.task import Task
+from abmcts.experiment.callbudget import search_with_call_budget
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import run_tasks
 from abmcts.experiment.paths import RunPaths
@@ -56,12 +58,14 @@ def _search(
     cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool, on_result: Any = None
 ) -> dict[str, Any]:
     start = time.perf_counter()
-    results = run_tasks(cfg, list(tasks.values()), paths, progress=progress, on_result=on_result)
+    search = run_tasks if cfg.run.max_calls is None else search_with_call_budget
+    results = search(cfg, list(tasks.values()), paths, progress=progress, on_result=on_result)
     record_run_config(cfg, paths)  # after the checks run_tasks makes first (models, keys, caches)
     summary = {
         "tasks": len(results),
         "calls": sum(r["calls"] for r in results),
         "solved_train": sum(r["best_reward"] == 1.0 for r in results),
+        "stopped": dict(Counter(r["stop_reason"] for r in results if r["stop_reason"])),
         "cache": _sum_dicts(r["cache"] for r in results),
         "executions": _sum_dicts(r["executions"] for r in results),
         "timings_s": {k: round(v, 3) for k, v in _sum_dicts(r["timings_s"] for r in results).items()},
