@@ -1,4 +1,5 @@
-"""Wall time of the search stage per executor: local (loky) vs a local Ray instance vs a local Dask cluster.
+"""Wall time of the search stage per executor: local (the scheduler's worker processes) vs a local
+Ray instance vs a local Dask cluster.
 
 Offline models, AB-MCTS-A, `--tasks` ARC-AGI-1 training tasks x `--budget` calls, `--n-jobs` workers.
 Every executor gets its own empty caches, so each run makes the same calls; the trees must come out
@@ -18,7 +19,6 @@ from pathlib import Path
 
 from full_run import PeakMemory  # bench/ is on sys.path when a bench script runs
 from hydra import compose, initialize_config_dir
-from joblib.externals.loky import get_reusable_executor
 
 from abmcts.experiment.parallel import joblib_backend
 from abmcts.experiment.paths import RunPaths
@@ -82,8 +82,6 @@ def main() -> None:
                 start = time.perf_counter()
                 summary = search_stage(cfg, progress=False)
                 wall = time.perf_counter() - start
-            if name == "local":  # loky keeps idle workers for reuse; free them for the next readings
-                get_reusable_executor().shutdown(wait=True)
             trees = tree_bytes(cfg)
             reference = reference or trees
             assert summary["calls"] == args.tasks * args.budget, summary

@@ -17,7 +17,7 @@ from typing import Any
 from abmcts.arc.task import Task
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.parallel import run_tasks
+from abmcts.experiment.parallel import run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.runner import CALL_BUDGET
 
@@ -56,7 +56,4 @@ def _merge(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, An
     """A task's summary over passes: the last pass's tree, the counters of every pass."""
     if before is None:
         return after
-    merged = dict(after)
-    for key in PASS_SUMS:
-        merged[key] = {k: before[key].get(k, 0) + after[key].get(k, 0) for k in before[key] | after[key]}
-    return merged
+    return {**after, **{key: sum_counts([before[key], after[key]]) for key in PASS_SUMS}}

@@ -151,13 +151,12 @@ def estimate_summary(rows: list[ModelEstimate]) -> dict[str, Any]:
 def estimate_stage(cfg: RootConfig, **options: Any) -> dict[str, Any]:
     """Print the run's estimate (no model call) and return its totals; `options` are
     `estimate_run`'s keywords (latency_s, completion_tokens, code_chars)."""
-    from abmcts.experiment.parallel import local_workers
+    from abmcts.experiment.parallel import local_processes
     from abmcts.experiment.stages.common import load_run_tasks
 
     tasks = list(load_run_tasks(cfg).values())
-    n = 1 if cfg.executor.backend == "sequential" else min(local_workers(cfg.executor.n_jobs), len(tasks))
     try:
-        rows = estimate_run(cfg, tasks, n_processes=max(n, 1), **options)
+        rows = estimate_run(cfg, tasks, n_processes=local_processes(cfg, len(tasks)), **options)
     except TypeError as exc:
         raise ConfigError(f"estimate options {sorted(options)}: {exc}") from None
     print(f"{len(tasks)} tasks x {cfg.search.budget} calls, {cfg.search.name}, models={cfg.models.name}")

@@ -31,7 +31,7 @@ import os
 import pickle
 import queue
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +228,22 @@ def tasks_in_flight(cfg: RootConfig, n_processes: int) -> int:
     return max(1, math.ceil(slots / cfg.search.batch_size))
 
 
+def local_processes(cfg: RootConfig, n_tasks: int) -> int:
+    """Worker processes the local scheduler starts for `n_tasks` tasks (1: this process)."""
+    if cfg.executor.backend == "sequential":
+        return 1
+    return max(1, min(local_workers(cfg.executor.n_jobs), n_tasks))
+
+
+def sum_counts(items: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    """Counters (cache hits, timings...) of several task summaries or passes, added up by key."""
+    total: dict[str, float] = {}
+    for item in items:
+        for key, value in item.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
 def local_workers(n_jobs: int) -> int:
     """Workers of a throwaway local cluster, read as joblib reads n_jobs (-1 = all CPUs, -2 = all but one)."""
     return n_jobs if n_jobs > 0 else max(1, (os.cpu_count() or 1) + 1 + n_jobs)
@@ -240,9 +256,8 @@ def joblib_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
         with _ray_backend(cfg) as backend:
             yield backend
         return
-    if cfg.backend != "dask":
-        backend = {"sequential": "sequential", "threading": "threading"}.get(cfg.backend, "loky")
-        yield {"backend": backend, "n_jobs": 1 if backend == "sequential" else cfg.n_jobs}
+    if cfg.backend != "dask":  # local and sequential run without joblib (see run_tasks)
+        yield {"backend": "sequential", "n_jobs": 1}
         return
     from dask.distributed import Client, LocalCluster
 
@@ -317,7 +332,7 @@ def run_tasks(
     jobs = [(task, str(paths.tree(task.task_id)), (limits or {}).get(task.task_id)) for task in tasks]
     spent = prior_spend(paths, tasks) if cfg.run.max_cost_usd is not None else 0.0
     local = cfg.executor.backend not in ("dask", "ray")
-    n = 1 if cfg.executor.backend == "sequential" else min(local_workers(cfg.executor.n_jobs), len(jobs))
+    n = local_processes(cfg, len(jobs))
     collected: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
         if local:  # the next run in this process must not reuse a stale client

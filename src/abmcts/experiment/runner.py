@@ -231,9 +231,9 @@ class TaskSearch:
         where = f"tree checkpoint {self.tree_path}"
         if not isinstance(data, dict) or data.get("task_id") != self.task.task_id:
             raise InputError(f"{where}: not a tree file for task {self.task.task_id!r}")
-        if self.provenance is not None:
+        if self.provenance is not None:  # its settings include the budget and the algorithm
             ensure_same_settings(data.get("settings"), self.provenance, where)
-        if data.get("budget") != self.settings.budget or data.get("algorithm") != self.settings.algorithm:
+        elif data.get("budget") != self.settings.budget or data.get("algorithm") != self.settings.algorithm:
             raise InputError(
                 f"{where}: written with budget={data.get('budget')} algorithm={data.get('algorithm')}, "
                 f"now budget={self.settings.budget} algorithm={self.settings.algorithm}; use a new run name"

@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 from abmcts.arc.task import Task
 from abmcts.experiment.callbudget import search_with_call_budget
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.parallel import run_tasks
+from abmcts.experiment.parallel import run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_same_settings, run_provenance, tree_settings
 from abmcts.experiment.stages.common import load_run_tasks
@@ -66,18 +66,10 @@ def _search(
         "calls": sum(r["calls"] for r in results),
         "solved_train": sum(r["best_reward"] == 1.0 for r in results),
         "stopped": dict(Counter(r["stop_reason"] for r in results if r["stop_reason"])),
-        "cache": _sum_dicts(r["cache"] for r in results),
-        "executions": _sum_dicts(r["executions"] for r in results),
-        "timings_s": {k: round(v, 3) for k, v in _sum_dicts(r["timings_s"] for r in results).items()},
+        "cache": sum_counts(r["cache"] for r in results),
+        "executions": sum_counts(r["executions"] for r in results),
+        "timings_s": {k: round(v, 3) for k, v in sum_counts(r["timings_s"] for r in results).items()},
         "wall_s": round(time.perf_counter() - start, 3),
     }
     atomic_write_json(paths.search_summary, summary)
     return summary
-
-
-def _sum_dicts(items: Any) -> dict[str, float]:
-    total: dict[str, float] = {}
-    for item in items:
-        for key, value in item.items():
-            total[key] = total.get(key, 0) + value
-    return total
