@@ -92,6 +92,9 @@ class SandboxConfig:
     workers: int = 1
     timeout_s: float = 2.0
     memory_mb: int = 1024
+    # Run generated programs even where the kernel cannot confine them (no Landlock): they could
+    # then read the installed ARC data, the checkout and caches. Not part of the fingerprint.
+    allow_unconfined: bool = False
 
 
 @dataclass

@@ -84,6 +84,7 @@ def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig 
         timeout_s=cfg.timeout_s,
         memory_mb=cfg.memory_mb,
         forbidden_paths=forbidden_paths,
+        allow_unconfined=cfg.allow_unconfined,
     )
     if cache is None or cache.mode == "off" or not cache.executions:
         return executor

@@ -53,6 +53,12 @@ try:
 except ImportError:  # the executor still works for pure-python programs
     numpy = None
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    import landlock  # this package's landlock.py (stdlib only); -I keeps the package itself off sys.path
+finally:
+    del sys.path[0]
+
 MAX_SIDE = 30
 MAX_REPORT_BYTES = 1 << 20
 MAX_ERROR_CHARS = 400
@@ -203,6 +209,63 @@ def _expose_to_nobody(paths: list[str]) -> None:
         done.append(path)
 
 
+# ---------------------------------------------------------------- confinement (Landlock)
+
+
+def _stdlib_entries() -> list[str]:
+    """Every entry of the standard library directories except the site-packages inside them."""
+    import sysconfig
+
+    entries: set[str] = set()
+    for key in ("stdlib", "platstdlib"):
+        root = sysconfig.get_paths().get(key)
+        if root and os.path.isdir(root):
+            entries.update(
+                os.path.join(root, name)
+                for name in os.listdir(root)
+                if name not in ("site-packages", "dist-packages")
+            )
+    return sorted(entries)
+
+
+def _mapped_files() -> list[str]:
+    """The shared objects this zygote has loaded (interpreter, libc, numpy's libraries)."""
+    paths: set[str] = set()
+    with open("/proc/self/maps") as fh:
+        for line in fh:
+            parts = line.split(None, 5)
+            if len(parts) == 6 and parts[5].startswith("/") and not parts[5].rstrip().endswith("(deleted)"):
+                paths.add(parts[5].rstrip("\n"))
+    return sorted(paths)
+
+
+def _system_library_dirs() -> list[str]:
+    """Where lazily imported stdlib extensions find their C libraries (libffi, libsqlite3, ...)."""
+    import sysconfig
+
+    arch = sysconfig.get_config_var("MULTIARCH") or ""
+    return [os.path.join(base, arch) for base in ("/lib", "/usr/lib", "/lib64", "/usr/lib64") if arch]
+
+
+def build_ruleset(abi: int, scratch: str) -> landlock.Ruleset:
+    """What a program may touch: read the interpreter, its standard library, numpy and the C
+    libraries they load; read and write its scratch directory. Nothing else: no other installed
+    package (an ARC dataset package holds every answer), no checkout, data, runs, caches or home."""
+    rules = landlock.Ruleset(abi)
+    reads = [("stdlib", p) for p in _stdlib_entries()]
+    if numpy is not None:
+        numpy_dir = os.path.dirname(numpy.__file__)
+        reads += [("numpy", numpy_dir), ("numpy", os.path.join(os.path.dirname(numpy_dir), "numpy.libs"))]
+    reads += [("loaded library", p) for p in _mapped_files()]
+    reads += [("system libraries", p) for p in _system_library_dirs()]
+    reads += [("device", p) for p in ("/etc/ld.so.cache", "/dev/zero", "/dev/urandom", "/dev/random")]
+    for label, path in reads:
+        rules.allow(path, landlock.READ, label)
+    rules.allow("/dev/null", landlock.READ_FILE | landlock.WRITE_FILE, "device")
+    rules.allow(scratch, landlock.READ | landlock.WRITE, "scratch")
+    return rules
+
+
 # ---------------------------------------------------------------- child side
 
 
@@ -336,13 +399,18 @@ def _limit(which: int, value: int) -> None:
         pass
 
 
-def _child(report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: int) -> None:
+def _child(
+    report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: int, rules: landlock.Ruleset | None
+) -> None:
     """Runs in the forked child: lock down, run the program on each grid, report JSON lines."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    os.closerange(3, report_fd)
-    os.closerange(report_fd + 1, 1 << 16)
+    low = 3
+    for keep in sorted({report_fd} | ({rules.fd} if rules else set())):
+        os.closerange(low, keep)
+        low = keep + 1
+    os.closerange(low, 1 << 16)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     mem = int(cfg["memory_mb"]) << 20
@@ -363,6 +431,12 @@ def _child(report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: i
     elif cfg["nested_userns"]:
         _libc.unshare(CLONE_NEWUSER)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if rules is not None:
+        try:
+            rules.restrict_self()
+        except OSError:
+            os._exit(4)  # never run a program less confined than the zygote reported
+        rules.close()
     # After the credential change, which clears it; the zygote is single-threaded, so it fires on its death.
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != zygote_pid:
@@ -476,7 +550,7 @@ def _fresh_dir(base_dir: str, cfg: dict) -> str:
     return path
 
 
-def run_program(req: dict, cfg: dict, base_dir: str) -> list[dict]:
+def run_program(req: dict, cfg: dict, base_dir: str, rules: landlock.Ruleset | None) -> list[dict]:
     n = len(req["grids"])
     timeout_s = float(req["timeout_s"])
     sandbox_dir = _fresh_dir(base_dir, cfg)
@@ -486,7 +560,7 @@ def run_program(req: dict, cfg: dict, base_dir: str) -> list[dict]:
     if pid == 0:
         try:
             os.close(rfd)
-            _child(wfd, sandbox_dir, req, cfg, zygote_pid)
+            _child(wfd, sandbox_dir, req, cfg, zygote_pid, rules)
         finally:
             os._exit(0)
     os.close(wfd)
@@ -522,6 +596,11 @@ def main() -> None:
     iso["audit_hook"] = bool(cfg["audit_hook"])
     base_dir = tempfile.mkdtemp(prefix="abmcts-sandbox-")
     os.chmod(base_dir, 0o711)
+    rules = None
+    iso["landlock"] = landlock.abi_version()
+    if iso["landlock"]:
+        rules = build_ruleset(iso["landlock"], base_dir)
+    iso["confined"] = rules is not None
     gc.freeze()  # children then neither scan nor copy-on-write the zygote's objects during GC
     try:
         send_frame(out_fd, {"hello": True, "pid": os.getpid(), "isolation": iso})
@@ -529,7 +608,7 @@ def main() -> None:
             req = recv_frame(in_fd)
             if req is None:
                 return
-            send_frame(out_fd, {"results": run_program(req, cfg, base_dir)})
+            send_frame(out_fd, {"results": run_program(req, cfg, base_dir, rules)})
     finally:
         shutil.rmtree(base_dir, ignore_errors=True)
 

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from abmcts.arc.task import Grid, grid_problem
 from abmcts.errors import AbmctsError, InputError
+from abmcts.sandbox.confinement import UnconfinedError, confinement_problem
 
 KINDS = ("syntax", "runtime", "timeout", "memory", "bad_output", "crash", "no_transform")
 WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
@@ -97,7 +98,7 @@ class _Worker:
             start_new_session=True,
             close_fds=True,
         )
-        self.isolation: dict[str, bool] = {}
+        self.isolation: dict[str, Any] = {}
 
     def wait_ready(self) -> None:
         hello = self._recv(time.monotonic() + START_TIMEOUT_S)
@@ -152,9 +153,12 @@ class _Worker:
 class Executor:
     """A pool of `n_workers` sandbox zygotes; `run` executes one program on all grids in one round trip.
 
-    `forbidden_paths` are made unreadable to programs (covered by empty mounts where namespaces are
-    available, refused by the audit hook always), e.g. the solutions directory. `audit_hook=False`
-    leaves only the OS-level layers, which the hostile-code tests use to check those layers alone.
+    Programs read only the interpreter, its standard library, numpy and their C libraries, and
+    write only a scratch directory (Landlock, `landlock.py`); where the kernel cannot enforce that,
+    the executor refuses to start unless `allow_unconfined=True`. `forbidden_paths` (the solutions)
+    are also covered by empty mounts where namespaces are available and refused by the audit hook.
+    `audit_hook=False` leaves only the OS-level layers, which the hostile-code tests use to check
+    those layers alone.
     """
 
     def __init__(
@@ -166,6 +170,7 @@ class Executor:
         fsize_mb: int = 8,
         forbidden_paths: tuple[str | os.PathLike, ...] | list[str | os.PathLike] = (),
         audit_hook: bool = True,
+        allow_unconfined: bool = False,
     ) -> None:
         if n_workers < 1:
             raise InputError(f"executor n_workers={n_workers!r}: must be >= 1")
@@ -193,9 +198,14 @@ class Executor:
             for w in workers:
                 w.kill()
             raise
+        problem = confinement_problem(workers[0].isolation, allow_unconfined)
+        if problem:
+            for w in workers:
+                w.kill()
+            raise UnconfinedError(problem)
         self._idle = workers
         self._all = set(workers)
-        self.isolation: dict[str, bool] = dict(workers[0].isolation)
+        self.isolation: dict[str, Any] = dict(workers[0].isolation)
 
     def __enter__(self) -> Executor:
         return self

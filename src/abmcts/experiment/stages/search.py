@@ -16,6 +16,7 @@ from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_same_settings, run_provenance, tree_settings
 from abmcts.experiment.stages.common import load_run_tasks
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
+from abmcts.sandbox.confinement import preflight
 
 
 def record_run_config(cfg: RootConfig, paths: RunPaths) -> None:
@@ -41,6 +42,7 @@ def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
     check_existing_trees(cfg, tasks, paths)
+    preflight(cfg.sandbox.allow_unconfined)
     if cfg.tracking.enabled:
         from abmcts.tracking.live import SearchMonitor
         from abmcts.tracking.runs import stage_run
