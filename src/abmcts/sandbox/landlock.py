@@ -41,7 +41,10 @@ _libc.syscall.restype = ctypes.c_long
 def abi_version() -> int:
     """The kernel's Landlock ABI version, or 0 where Landlock is missing or disabled."""
     version = _libc.syscall(
-        _SYS_CREATE_RULESET, ctypes.c_void_p(None), ctypes.c_size_t(0), ctypes.c_uint32(_CREATE_RULESET_VERSION)
+        _SYS_CREATE_RULESET,
+        ctypes.c_void_p(None),
+        ctypes.c_size_t(0),
+        ctypes.c_uint32(_CREATE_RULESET_VERSION),
     )
     return max(int(version), 0)
 
@@ -75,7 +78,8 @@ class Ruleset:
         fields, size = (self.handled_fs, handled_net, scoped), 24 if abi >= 6 else 16 if abi >= 4 else 8
         attr = ctypes.create_string_buffer(struct.pack("=QQQ", *fields)[:size], size)
         self.fd = _check(
-            _libc.syscall(_SYS_CREATE_RULESET, attr, ctypes.c_size_t(size), ctypes.c_uint32(0)), "create_ruleset"
+            _libc.syscall(_SYS_CREATE_RULESET, attr, ctypes.c_size_t(size), ctypes.c_uint32(0)),
+            "create_ruleset",
         )
         self.granted: list[tuple[str, str]] = []
 
@@ -89,7 +93,10 @@ class Ruleset:
             is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
             allowed = (rights if is_dir else rights & FILE_RIGHTS) & self.handled_fs
             attr = ctypes.create_string_buffer(struct.pack("=Qi", allowed, fd), 12)
-            _check(_libc.syscall(_SYS_ADD_RULE, self.fd, _RULE_PATH_BENEATH, attr, ctypes.c_uint32(0)), "add_rule")
+            _check(
+                _libc.syscall(_SYS_ADD_RULE, self.fd, _RULE_PATH_BENEATH, attr, ctypes.c_uint32(0)),
+                "add_rule",
+            )
         finally:
             os.close(fd)
         self.granted.append((path, label))
