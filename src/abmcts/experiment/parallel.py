@@ -90,7 +90,14 @@ def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig 
         return executor
     from abmcts.sandbox.cache import CachedExecutor
 
-    limits = {"timeout_s": cfg.timeout_s, "memory_mb": cfg.memory_mb, "forbidden": forbidden_paths}
+    # "confined": results of programs that could read the answers (earlier sandboxes, or
+    # allow_unconfined) must never answer for a confined run
+    limits = {
+        "timeout_s": cfg.timeout_s,
+        "memory_mb": cfg.memory_mb,
+        "forbidden": forbidden_paths,
+        "confined": bool(executor.isolation.get("confined")),
+    }
     return CachedExecutor(executor, cache.executions_path, limits)
 
 
