@@ -29,6 +29,18 @@ def add(st: Stats, score: float, sign: int = 1) -> None:
     st[2] += sign * score * score
 
 
+def add_at(log: Any, stats: dict, key: str, score: float, sign: int = 1) -> None:
+    """``add`` to ``stats[key]`` (created empty when missing), telling ``log`` (a ``SearchState``) first
+    so a state that ``step`` left behind keeps its old value."""
+    st = stats.get(key)
+    if st is None:
+        log.will_set(stats, key)
+        st = stats[key] = empty()
+    else:
+        log.touch(st)
+    add(st, score, sign)
+
+
 def default_prior(dist: str) -> tuple[float, ...]:
     """Prior parameters: ``(m, kappa, nu, tau2)`` for "gaussian", ``(a, b)`` for "beta"."""
     return (BETA_A, BETA_B) if dist == "beta" else (NIG_M, NIG_KAPPA, NIG_NU, NIG_TAU2)
