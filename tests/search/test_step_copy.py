@@ -133,3 +133,35 @@ def test_copies_and_pickles_of_a_stepped_from_state_are_whole():
     assert pickle.loads(pickle.dumps(s0)).to_dict() == want
     fresh = pickle.loads(pickle.dumps(s0))
     assert algo.step(fresh, pure_fns()).to_dict()["nodes"][: len(want["nodes"])] == want["nodes"]
+
+
+def test_small_posterior_draws_match_the_vectorised_draws_bit_for_bit(monkeypatch):
+    import numpy as np
+
+    from abmcts.search import posteriors
+
+    rnd = random.Random(0)
+    cases = []
+    for _ in range(400):
+        k = rnd.randint(1, posteriors._SCALAR_MAX)
+        stats = []
+        for _ in range(k):
+            xs = [rnd.random() for _ in range(rnd.randint(0, 20))]
+            stats.append([len(xs), sum(xs), sum(x * x for x in xs)])
+        dist = rnd.choice(posteriors.DISTS)
+        prior = [
+            np.array([p * (0.5 + rnd.random()) for _ in range(k)]) if rnd.random() < 0.3 else p
+            for p in posteriors.default_prior(dist)
+        ]
+        cases.append((dist, stats, rnd.choice([None, prior]), rnd.randrange(2**32)))
+
+    def run() -> list:
+        out = []
+        for dist, stats, prior, seed in cases:
+            rng = np.random.default_rng(seed)
+            out.append((posteriors.draw(dist, stats, rng, prior).tolist(), rng.bit_generator.state))
+        return out
+
+    small = run()
+    monkeypatch.setattr(posteriors, "_SCALAR_MAX", 0)  # every draw vectorised
+    assert small == run()

@@ -6,6 +6,7 @@ Priors (as in the AB-MCTS paper): Normal-Inverse-Gamma (m=0, kappa=1, nu=1, tau^
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,7 +53,11 @@ def draw(
     """One Thompson draw of the mean score for each statistics triple.
 
     ``prior``: parameters as in ``default_prior``, each a number or one value per triple.
+    A few triples (the usual case) are drawn one by one: numpy's per-call overhead on tiny arrays
+    is most of a search step. Both paths give the same numbers and leave the RNG in the same state.
     """
+    if len(stats) <= _SCALAR_MAX:
+        return _draw_scalar(dist, stats, rng, prior)
     arr = np.asarray(stats, dtype=float).reshape(-1, 3)
     n, s, ss = arr[:, 0], arr[:, 1], arr[:, 2]
     if dist == "beta":
@@ -68,3 +73,36 @@ def draw(
     tau2_n = (nu * tau2 + scatter + n * kappa * (m - mean) ** 2 / kappa_n) / nu_n
     sigma2 = (nu_n * tau2_n / 2.0) / rng.gamma(nu_n / 2.0)
     return m_n + np.sqrt(sigma2 / kappa_n) * rng.standard_normal(len(n))
+
+
+_SCALAR_MAX = 12
+
+
+def _draw_scalar(
+    dist: str, stats: Sequence[Stats], rng: np.random.Generator, prior: Sequence[Any] | None
+) -> np.ndarray:
+    """``draw`` element by element, in the order numpy's vectorised draws consume the RNG."""
+    k = len(stats)
+    params = default_prior(dist) if prior is None else prior
+    cols = [p if isinstance(p, np.ndarray) else [p] * k for p in params]
+    if dist == "beta":
+        return np.array(
+            [rng.beta(a + st[1], b + st[0] - st[1]) for st, a, b in zip(stats, *cols, strict=True)]
+        )
+    m_n, kappa_n, nu_n, tau2_n = [0.0] * k, [0.0] * k, [0.0] * k, [0.0] * k
+    for i, (st, m, kappa, nu, tau2) in enumerate(zip(stats, *cols, strict=True)):
+        n, s, ss = float(st[0]), float(st[1]), float(st[2])
+        mean = s / max(n, 1.0)
+        scatter = max(ss - s * mean, 0.0)
+        kappa_n[i], nu_n[i] = kappa + n, nu + n
+        m_n[i] = (kappa * m + s) / kappa_n[i]
+        d = m - mean
+        tau2_n[i] = (nu * tau2 + scatter + n * kappa * (d * d) / kappa_n[i]) / nu_n[i]
+    gammas = [rng.gamma(v / 2.0) for v in nu_n]
+    normals = rng.standard_normal(k)
+    return np.array(
+        [
+            m_n[i] + math.sqrt(((nu_n[i] * tau2_n[i] / 2.0) / gammas[i]) / kappa_n[i]) * normals[i]
+            for i in range(k)
+        ]
+    )
