@@ -106,3 +106,16 @@ def _draw_scalar(
             for i in range(k)
         ]
     )
+
+
+def describe(dist: str, st: Stats) -> str:
+    """The posterior of one statistics triple under the default prior, as TreeQuest's pictures write it."""
+    n, s, ss = float(st[0]), float(st[1]), float(st[2])
+    if dist == "beta":
+        return f"β({BETA_A + s:.3f}, {BETA_B + n - s:.3f})"
+    mean = s / max(n, 1.0)
+    kappa_n, nu_n = NIG_KAPPA + n, NIG_NU + n
+    m_n = (NIG_KAPPA * NIG_M + s) / kappa_n
+    d = NIG_M - mean
+    tau2_n = (NIG_NU * NIG_TAU2 + max(ss - s * mean, 0.0) + n * NIG_KAPPA * d * d / kappa_n) / nu_n
+    return f"𝒩({m_n:.3f}, σ²/{kappa_n:.3f}), σ² ~ χ⁻²({nu_n:.3f}, {tau2_n:.3f})"
