@@ -8,7 +8,8 @@ facts are HTML-escaped where they are written, and the click-to-open details tra
 puts into the DOM with `textContent` only (never `innerHTML`).
 
 A timeline slider replays the order nodes were added (`ViewNode.order`, by default the id): at step k
-only the first k nodes and their edges are drawn, and the k-th is named; a play button steps through.
+only the first k nodes and their edges are drawn, and the k-th is named; a play button steps through,
+and `#step-k` in the address opens the page at step k.
 """
 
 from __future__ import annotations
@@ -389,7 +390,9 @@ function setStep(k) {{
 }}
 let timer = null;
 function stopPlay() {{ if (timer !== null) {{ clearInterval(timer); timer = null; tlPlay.textContent = "\\u25b6"; }} }}
-tl.addEventListener("input", () => {{ stopPlay(); setStep(Number(tl.value)); }});
+tl.addEventListener("input", () => {{
+  stopPlay(); setStep(Number(tl.value)); history.replaceState(null, "", "#step-" + Number(tl.value));
+}});
 tlPlay.addEventListener("click", () => {{
   if (timer !== null) {{ stopPlay(); return; }}
   if (Number(tl.value) >= DATA.order.length) setStep(0);
@@ -400,6 +403,7 @@ tlPlay.addEventListener("click", () => {{
     if (k >= DATA.order.length) stopPlay();
   }}, Math.max(30, Math.min(400, 8000 / Math.max(1, DATA.order.length))));
 }});
-setStep(DATA.order.length);
+const atStep = /^#step-(\\d+)$/.exec(location.hash);
+setStep(atStep ? Math.min(Number(atStep[1]), DATA.order.length) : DATA.order.length);
 </script></body></html>
 """
