@@ -12,6 +12,10 @@ workload code takes the module (``treequest`` or ``abmcts.search``) as ``tq``, s
 2. AB-MCTS-M's probability of choosing each child / GEN at the root of fixed trees: ours from 20000
    predictive draws of the grid sampler, TreeQuest's from one NUTS fit (4 chains x 1000 draws), both
    with one independent predictive draw per candidate (TreeQuest's ``get_score``).
+L. TreeQuest's own loop, ``state = algo.step(state, fns)`` (TreeQuest copies the state each step, as we
+   must look like we do), with TreeQuest's defaults (AB-MCTS-A, 3 models): seconds to grow 250 / 1000
+   nodes from an empty tree, side by side, and the ratio; plus our AB-MCTS-M's ms per step at 250 nodes in
+   the same loop. ``--only-loop`` runs just this part.
 0. The deterministic algorithms (StandardMCTS, best-first, ToT-BFS, UCB bandit) must build the very same tree
    as TreeQuest's from the same generate functions (parent and score of every node, 80 steps, two problems).
 3. Quality under equal settings (TreeQuest's defaults, 2 models): best score after ``--budget`` steps on
@@ -71,6 +75,47 @@ def problem(kind: str, seed: int) -> dict:
         return gen
 
     return {"strong": model(0.5), "weak": model(0.2)}
+
+
+def three_models(seed: int) -> dict:
+    """Three models of falling skill on the refinable problem (the default loop's workload)."""
+    two = problem("refinable", seed)
+    rnd = random.Random(seed + 1000)
+
+    def third(parent):
+        base = 0.0 if parent is None else parent
+        v = round(min(1.0, base + 0.1 * rnd.random() * (1.0 - base)) * 20) / 20
+        return v, v
+
+    return {**two, "weakest": third}
+
+
+def default_loop(tq, sizes: list[int]) -> dict:
+    """Seconds for TreeQuest's loop (``state = algo.step(state, fns)``, defaults) to grow each size."""
+    out = {}
+    for size in sizes:
+        random.seed(0)
+        np.random.seed(0)
+        algo, fns = tq.ABMCTSA(), three_models(0)
+        state = algo.init_tree()
+        t = time.perf_counter()
+        for _ in range(size):
+            state = algo.step(state, fns)
+        out[size] = time.perf_counter() - t
+        assert len(state.tree.get_nodes()) == size + 1
+    return out
+
+
+def abmctsm_loop_ms(tq, size: int, last: int = 20) -> tuple[float, float]:
+    """Our AB-MCTS-M in the same loop: mean ms per step over all ``size`` steps and over the last ``last``."""
+    algo, fns = tq.ABMCTSM(), three_models(0)
+    state = algo.init_tree()
+    times = []
+    for _ in range(size):
+        t = time.perf_counter()
+        state = algo.step(state, fns)
+        times.append(time.perf_counter() - t)
+    return 1000 * sum(times) / size, 1000 * sum(times[-last:]) / last
 
 
 # TreeQuest exports these two from their modules only (abmcts.search exports every algorithm)
@@ -184,7 +229,10 @@ def worker(job: dict) -> dict:
 
     if job["only_trees"]:
         return {"trees": trees(tq, False)}
+    if job["only_loop"]:
+        return {"loop": default_loop(tq, job["loop_sizes"])}
     result = {
+        "loop": default_loop(tq, job["loop_sizes"]),
         "trees": trees(tq, False),
         "speed": speed(tq, False, job["steps"], job["sizes"], job["abmctsm_spec"]),
     }
@@ -247,6 +295,10 @@ def main() -> None:
     ap.add_argument("--budget-a", type=int, default=40)
     ap.add_argument("--seeds-m", type=int, default=4, help="TreeQuest AB-MCTS-M takes seconds per step")
     ap.add_argument("--budget-m", type=int, default=12)
+    ap.add_argument(
+        "--loop-sizes", default="250,1000", help="tree sizes for TreeQuest's default loop (part L)"
+    )
+    ap.add_argument("--only-loop", action="store_true", help="only part L (TreeQuest's default loop)")
     ap.add_argument("--json", type=Path, help="also write the raw numbers here")
     ap.add_argument(
         "--only-trees", action="store_true", help="only check the deterministic algorithms' trees"
@@ -256,8 +308,11 @@ def main() -> None:
     import abmcts.search as ours
 
     sizes = [int(x) for x in args.sizes.split(",")]
+    loop_sizes = [int(x) for x in args.loop_sizes.split(",")]
     job = {
         "only_trees": args.only_trees,
+        "only_loop": args.only_loop,
+        "loop_sizes": loop_sizes,
         "sizes": sizes,
         "steps": args.steps,
         "draws": args.draws,
@@ -265,6 +320,7 @@ def main() -> None:
         "seeds": {"ABMCTSA": args.seeds_a, "ABMCTSM": args.seeds_m},
         "budget": {"ABMCTSA": args.budget_a, "ABMCTSM": args.budget_m},
     }
+    runs = [default_loop(ours, loop_sizes)] if not args.only_trees else []
     t0 = time.perf_counter()
     proc = subprocess.run(
         [args.treequest_python, __file__, "--worker"], input=json.dumps(job), capture_output=True, text=True
@@ -273,12 +329,43 @@ def main() -> None:
         sys.exit(f"error: TreeQuest worker failed:\n{proc.stderr[-3000:]}")
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
     print(f"TreeQuest side: {time.perf_counter() - t0:.0f} s")
+    mine_loop: dict = {}
+    if "loop" in theirs:
+        # ours timed once before and twice after TreeQuest's run; the median counts (load drifts)
+        runs += [default_loop(ours, loop_sizes) for _ in range(2)]
+        mine_loop = {size: sorted(r[size] for r in runs)[1] for size in loop_sizes}
+        m_all, m_last = abmctsm_loop_ms(ours, 250)
+        print(
+            "\nTreeQuest's loop, `state = algo.step(state, fns)`, TreeQuest's defaults (AB-MCTS-A, 3 models):"
+        )
+        print(
+            "| nodes | abmcts.search (s: before; after; after) | TreeQuest 0.3.3 (s) | speed-up (median of ours) |"
+        )
+        print("|---:|---:|---:|---:|")
+        for size in loop_sizes:
+            a, b = mine_loop[size], theirs["loop"][str(size)]
+            ours_s = "; ".join(f"{r[size]:.3f}" for r in runs)
+            print(f"| {size} | {ours_s} | {b:.2f} | {b / a:,.0f}x |")
+        print(
+            f"\nabmcts.search AB-MCTS-M in the same loop to 250 nodes: {m_all:.2f} ms/step on average, "
+            f"{m_last:.2f} ms/step over the last 20 steps"
+        )
+    if args.only_loop:
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    {"ours": {"loop": mine_loop, "abmctsm_ms": [m_all, m_last]}, "treequest": theirs},
+                    indent=2,
+                )
+            )
+        return
     print("\nDeterministic algorithms, same tree as TreeQuest's (80 steps):")
     for label, nodes in trees(ours, True).items():
         print(f"- {label}: {'identical' if nodes == theirs['trees'][label] else 'DIFFERENT'}")
     if args.only_trees:
         return
     mine = {
+        "loop": mine_loop,
         "speed": speed(ours, True, args.steps, sizes, None),
         "choice": our_choice_probabilities(args.draws),
         "quality": {

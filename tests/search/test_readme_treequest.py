@@ -24,4 +24,5 @@ def test_coming_from_treequest_examples_run(tmp_path, monkeypatch):
     namespace: dict = {}
     for block in blocks:  # one session, as a reader would paste them
         exec(compile(block, str(README), "exec"), namespace)
-    assert (tmp_path / "tree.md").read_text().startswith("```mermaid\ngraph TD")
+    md = (tmp_path / "tree.md").read_text()  # TreeQuest 0.3's layout: a theme line, then the graph
+    assert md.startswith("```mermaid\n%%{init:") and "\ngraph TD\n" in md and md.endswith("\n```")

@@ -39,3 +39,17 @@ def test_chromium_screenshot_is_a_real_image(page, tmp_path):
     png = screenshot(f"{page.as_uri()}#node-5", tmp_path / "shot.png")
     data = png.read_bytes()
     assert data[:4] == b"\x89PNG" and len(data) > 5000
+
+
+def test_chromium_timeline_shows_the_first_nodes_in_the_order_they_were_added(page):
+    dom = dump_dom(f"{page.as_uri()}#step-3")
+    shown = re.findall(r'<g class="node[^"]*" data-id="(\d+)" data-t="(\d+)" tabindex="0"( style="")?>', dom)
+    hidden = re.findall(
+        r'<g class="node[^"]*" data-id="\d+" data-t="\d+" tabindex="0" style="display: none;">', dom
+    )
+    assert sorted(int(t) for _, t, _ in shown) == [1, 2, 3] and len(hidden) == 9
+    assert len(re.findall(r'<path class="edge" data-t="\d+"[^>]*style="display: none;"', dom)) == 9
+    first_three = sorted(sample_nodes(), key=lambda n: n.id)[:3]
+    assert {int(i) for i, _, _ in shown} == {n.id for n in first_three}
+    assert re.search(r'<span id="tl-now">step 3 of 12: [^<]+</span>', dom)
+    assert 'class="node newest"' in dom or 'class="node marked newest"' in dom

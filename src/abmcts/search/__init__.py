@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from abmcts.search import visualization as vis
+from abmcts.search import vis
 from abmcts.search.ab_mcts_a import ABMCTSA
 from abmcts.search.ab_mcts_m import ABMCTSM
 from abmcts.search.bandit_ucb import MultiArmedBanditUCB, MultiArmedBanditUCBAlgo
@@ -21,10 +21,26 @@ from abmcts.search.standard_mcts import StandardMCTS, softmax
 from abmcts.search.state import HeapItem, Observation, SearchState, Trial, TrialStore
 from abmcts.search.tree import Node, Tree
 from abmcts.search.tree_of_thoughts_bfs import TreeOfThoughtsBFSAlgo
-from abmcts.search.visualization import (
+from abmcts.search.vis import (
+    AlgoMetrics,
+    DependencyNotFoundError,
+    EdgeSnapshot,
+    InvalidStateError,
+    NodeSnapshot,
+    RenderError,
+    SecurityWarning,
+    TrialSnapshot,
+    VisualizationError,
+    VisualizationSnapshot,
+    VisualizerAdapter,
     build_snapshot,
+    dump_snapshot,
+    mermaid_source,
+    register_adapter,
     render,
     render_dot,
+    render_graphviz,
+    render_html,
     render_mermaid,
     visualize_tree_graphviz,
 )
@@ -114,4 +130,20 @@ __all__ = [
     "render_mermaid",
     "top_k",
     "visualize_tree_graphviz",
+    "AlgoMetrics",
+    "DependencyNotFoundError",
+    "EdgeSnapshot",
+    "InvalidStateError",
+    "NodeSnapshot",
+    "RenderError",
+    "SecurityWarning",
+    "TrialSnapshot",
+    "VisualizationError",
+    "VisualizationSnapshot",
+    "VisualizerAdapter",
+    "dump_snapshot",
+    "mermaid_source",
+    "register_adapter",
+    "render_graphviz",
+    "render_html",
 ]

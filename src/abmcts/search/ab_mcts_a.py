@@ -22,7 +22,7 @@ from abmcts.search.model_choice import (
     ucb_action,
 )
 from abmcts.search.model_choice import model_selection_strategy as model_selection_strategy_name
-from abmcts.search.posteriors import add
+from abmcts.search.posteriors import add, add_at
 from abmcts.search.priors import PriorConfig
 from abmcts.search.state import SearchState, Trial
 
@@ -31,13 +31,6 @@ POOLED = "*"
 
 def _node_stats() -> dict:
     return {"act": {}, "gen": {}, "cont": {}, "cs": []}
-
-
-def _get(d: dict, key: str) -> list:
-    st = d.get(key)
-    if st is None:
-        st = d[key] = posteriors.empty()
-    return st
 
 
 class ABMCTSA(TreeWalk):
@@ -100,16 +93,18 @@ class ABMCTSA(TreeWalk):
         nodes, pos = tree.stats["nodes"], tree.stats["pos"]
         st = nodes[parent]
         for key in (action, POOLED):
-            add(_get(st["gen"], key), score, sign)
-        add(_get(st["act"], action), score, sign)
+            add_at(tree, st["gen"], key, score, sign)
+        add_at(tree, st["act"], action, score, sign)
         cur = parent
         while (up := tree.parent[cur]) is not None:
             st = nodes[up]
-            add(st["cs"][pos[cur]], score, sign)
+            child = st["cs"][pos[cur]]
+            tree.touch(child)
+            add(child, score, sign)
             a = tree.action[cur]
             for key in (a, POOLED):
-                add(_get(st["cont"], key), score, sign)
-            add(_get(st["act"], a), score, sign)
+                add_at(tree, st["cont"], key, score, sign)
+            add_at(tree, st["act"], a, score, sign)
             cur = up
 
     def _reserve(self, tree: SearchState, trial: Trial, sign: int) -> None:
@@ -120,10 +115,12 @@ class ABMCTSA(TreeWalk):
         parent, action, score = tree.parent[node_id], tree.action[node_id], tree.score[node_id]
         self._propagate(tree, parent, action, score, +1)
         pst = tree.stats["nodes"][parent]
+        for grown in (pst["cs"], tree.stats["pos"], tree.stats["nodes"]):
+            tree.will_grow(grown)
         pst["cs"].append([1, score, score * score])
         tree.stats["pos"].append(len(pst["cs"]) - 1)
         tree.stats["nodes"].append(_node_stats())
-        add(_get(tree.stats["global"], action), score)
+        add_at(tree, tree.stats["global"], action, score)
 
     # ---- selection -----------------------------------------------------------------------
     def _choose(self, tree: SearchState, node: int, actions: list[str]) -> str | int:

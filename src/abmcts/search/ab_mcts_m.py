@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abmcts.search import mixed_model, posteriors
+from abmcts.search import mixed_model
 from abmcts.search.base import TreeWalk
 from abmcts.search.mixed_model import DEFAULT_PRIOR_MEAN, ABMCTSMAdvancedConfig
 from abmcts.search.model_choice import THOMPSON, UCB, check_reward_average_priors, renamed, ucb_action
 from abmcts.search.model_choice import model_selection_strategy as model_selection_strategy_name
-from abmcts.search.posteriors import add
+from abmcts.search.posteriors import add_at
 from abmcts.search.state import SearchState, Trial
 
 POOLED = "*"
@@ -117,7 +117,7 @@ class ABMCTSM(TreeWalk):
         while (up := tree.parent[cur]) is not None:
             entry = nodes[up]["g"][pos[cur]]
             for key in (action, POOLED):
-                add(entry.setdefault(key, posteriors.empty()), score, sign)
+                add_at(tree, entry, key, score, sign)
             self._forget(tree, up, action)
             cur = up
 
@@ -136,6 +136,8 @@ class ABMCTSM(TreeWalk):
     def _observe(self, tree: SearchState, node_id: int) -> None:
         nodes = tree.stats["nodes"]
         parent, action, score = tree.parent[node_id], tree.action[node_id], tree.score[node_id]
+        for grown in (nodes, tree.stats["pos"], nodes[parent]["g"]):
+            tree.will_grow(grown)
         nodes.append({"g": [], "h": {}})
         tree.stats["pos"].append(len(nodes[parent]["g"]))
         nodes[parent]["g"].append({action: [1, score, score * score], POOLED: [1, score, score * score]})
@@ -144,8 +146,9 @@ class ABMCTSM(TreeWalk):
         b = _bucket(score)
         for x in tree.path_to_root(node_id)[:-1]:
             h = nodes[x]["h"]
+            tree.will_set(h, b)
             h[b] = h.get(b, 0) + 1
-        add(tree.stats["global"].setdefault(action, posteriors.empty()), score)
+        add_at(tree, tree.stats["global"], action, score)
 
     # ---- sampling ------------------------------------------------------------------------
     def _fit(

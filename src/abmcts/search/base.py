@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import numbers
@@ -94,11 +93,12 @@ class Algorithm:
     ) -> SearchState:
         """One expansion: ``ask``, call ``generate_fn[action](parent_state)``, ``tell``.
 
-        As in TreeQuest, the given state is left untouched unless ``inplace=True``.
+        As in TreeQuest, the given state is left untouched unless ``inplace=True``; the copy is
+        O(1) (``SearchState.fork``): node states are shared, not deep-copied.
         """
         actions = check_actions(generate_fn.keys())
         if not inplace:
-            tree = copy.deepcopy(tree)
+            tree = tree.fork()
         tree, trial = self.ask(tree, actions)
         return self.tell(tree, trial.trial_id, generate_fn[trial.action](trial.parent_state))
 
@@ -142,20 +142,20 @@ class Algorithm:
         score = check_score(raw, f"trial {trial_id!r}", self.validate_reward_range)
         if state is None:
             raise InvalidResultError(f"trial {trial_id!r}: the new node's state is None")
-        trial = tree.pending.pop(trial_id, None)
+        trial = tree.pending.get(trial_id)
         if trial is None:
             known = "was already finished" if trial_id in tree.finished else "is unknown"
             logger.warning("trial %r %s: its result is not reflected in the search", trial_id, known)
             return tree
         if not self._accepts(tree, trial):
-            tree.finished[trial_id] = trial.finished("INVALID")
+            tree.finish(trial_id, "INVALID")
             logger.warning(
                 "trial %r is no longer needed: its result is not reflected in the search", trial_id
             )
             return tree
         self._reserve(tree, trial, -1)
         node_id = tree.add_node(trial.parent_id, trial.action, state, score, trial_id)
-        tree.finished[trial_id] = trial.finished("COMPLETE", score)
+        tree.finish(trial_id, "COMPLETE", score)
         self._observe(tree, node_id)
         return tree
 

@@ -25,12 +25,12 @@ class BestFirstSearchAlgo(Queued):
 
     def _round(self, tree: SearchState, actions: list[str]) -> list[tuple[int, str]]:
         leaves = tree.stats["leaves"]
-        parent = keyed_heap.pop(leaves, _priority)[2] if leaves else 0
+        parent = keyed_heap.pop(leaves, _priority, tree)[2] if leaves else 0
         return [(parent, a) for a in actions for _ in range(self.num_samples)]
 
     def _observe_node(self, tree: SearchState, node_id: int) -> None:
         depth = len(tree.path_to_root(node_id)) - 1
-        keyed_heap.push(tree.stats["leaves"], [-tree.score[node_id], depth, node_id], _priority)
+        keyed_heap.push(tree.stats["leaves"], [-tree.score[node_id], depth, node_id], _priority, tree)
 
 
 def _priority(entry: list) -> tuple[float, int]:

@@ -34,12 +34,16 @@ class FixedBranchingMCTS(Algorithm):
         tree.stats = {"nodes": [[0, 0.0, 0]]}
 
     def _reserve(self, tree: SearchState, trial: Trial, sign: int) -> None:
-        tree.stats["nodes"][trial.parent_id][2] += sign
+        counts = tree.stats["nodes"][trial.parent_id]
+        tree.touch(counts)
+        counts[2] += sign
 
     def _observe(self, tree: SearchState, node_id: int) -> None:
         nodes, score = tree.stats["nodes"], tree.score[node_id]
+        tree.will_grow(nodes)
         nodes.append([0, 0.0, 0])
         for n in tree.path_to_root(node_id):
+            tree.touch(nodes[n])
             nodes[n][0] += 1
             nodes[n][1] += score
 

@@ -29,6 +29,7 @@ class Queued(Algorithm):
     def _ask(self, tree: SearchState, batch_size: int, actions: list[str]) -> list[Trial]:
         queue: dict[str, list[int]] = tree.stats["queue"]
         if not any(queue.values()):
+            tree.touch(queue)
             queue.clear()
             for parent, action in self._round(tree, actions):
                 queue.setdefault(action, []).append(parent)
@@ -43,6 +44,7 @@ class Queued(Algorithm):
     def _observe(self, tree: SearchState, node_id: int) -> None:
         action = tree.action[node_id]
         parents = tree.stats["queue"][action]
+        tree.touch(parents)
         parents.remove(tree.parent[node_id])
         if not parents:
             tree.invalidate(action)

@@ -66,13 +66,18 @@ class StandardMCTS(Queued):
 
     def _observe_node(self, tree: SearchState, node_id: int) -> None:
         st, score = tree.stats, tree.score[node_id]
+        for key in ("visits", "value_sum", "prior"):
+            tree.will_grow(st[key])
         st["visits"].append(0)
         st["value_sum"].append(0.0)
         st["prior"].append(1.0)
         for n in tree.path_to_root(node_id):
+            tree.will_set(st["visits"], n)
+            tree.will_set(st["value_sum"], n)
             st["visits"][n] += 1
             st["value_sum"][n] += score
         siblings = tree.children[tree.parent[node_id]]
         if len(siblings) > 1:
             for c, p in zip(siblings, softmax([tree.score[c] for c in siblings]), strict=True):
+                tree.will_set(st["prior"], c)
                 st["prior"][c] = p

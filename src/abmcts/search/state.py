@@ -4,6 +4,8 @@ All search state lives here so algorithm objects stay stateless and a checkpoint
 resumes bit-identically. TreeQuest's object views (``state.tree`` with ``Node`` objects,
 ``state.trial_store``) are built on demand from the flat arrays and never serialised; so are
 trial timestamps, so a checkpoint never depends on wall-clock time.
+
+``fork`` gives ``step`` TreeQuest's copy semantics at O(1): see ``abmcts.search.versions``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import numpy as np
 
+from abmcts.search import versions
 from abmcts.search.errors import SearchInputError
 from abmcts.search.tree import Tree
 
@@ -85,11 +89,11 @@ class TrialStore:
 
     @property
     def running_trials(self) -> dict[str, Trial]:
-        return self._state.pending
+        return dict(self._state.pending)  # a copy: a later step from this state must not change it
 
     @property
     def finished_trials(self) -> dict[str, Trial]:
-        return self._state.finished
+        return dict(self._state.finished)
 
     @property
     def next_nodes(self) -> dict[str, list]:
@@ -154,13 +158,59 @@ class SearchState:
         # derived, never serialised (pure function of the stats, so caching cannot change results)
         self.cache: dict[Any, Any] = {}
         self._tree: Tree | None = None
+        # undo log of the state this one was forked from (None: nothing to keep; see versions.py)
+        self._journal: list | None = None
+        self._pred: weakref.ref | None = None
 
     def __deepcopy__(self, memo: dict) -> SearchState:
+        data = versions.live_dict(self)
         new = copy.copy(self)
         memo[id(self)] = new
-        for key, value in self.__dict__.items():
+        for key, value in data.items():
+            if key in versions.PER_VERSION_HIDDEN:
+                value = None
             setattr(new, key, {} if key == "cache" else copy.deepcopy(value, memo))
         return new
+
+    def __getattr__(self, name: str) -> Any:
+        """Only reached for attributes a stepped-from state gave away: rebuild its own copy first."""
+        if name.startswith("__") or not versions.thaw(self):
+            raise AttributeError(name)
+        return getattr(self, name)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in versions.live_dict(self).items() if k not in versions.PER_VERSION_HIDDEN}
+
+    def __setstate__(self, d: dict) -> None:
+        self.__dict__.update(d, _journal=None, _pred=None)
+
+    # ---- undo journal: every change to a shared container goes through one of these ---------
+    def will_set(self, container: Any, key: Any) -> None:
+        """Before ``container[key]`` is assigned, deleted or (a dict key) added."""
+        j = self._journal
+        if j is not None:
+            if isinstance(container, dict) and key not in container:
+                j.append((versions.DEL, container, key))
+            else:
+                j.append((versions.SET, container, key, container[key]))
+
+    def will_grow(self, items: list) -> None:
+        """Before items are appended to ``items``."""
+        j = self._journal
+        if j is not None:
+            j.append((versions.TRUNC, items, len(items)))
+
+    def will_pop(self, items: list) -> None:
+        """Before the last item of ``items`` is popped."""
+        j = self._journal
+        if j is not None:
+            j.append((versions.APPEND, items, items[-1]))
+
+    def touch(self, items: list | dict) -> None:
+        """Before a small list or dict is changed in place in any way (its contents are saved)."""
+        j = self._journal
+        if j is not None:
+            j.append((versions.RESTORE, items, items.copy()))
 
     @property
     def tree(self) -> Tree:
@@ -172,6 +222,11 @@ class SearchState:
     @property
     def trial_store(self) -> TrialStore:
         return TrialStore(self)
+
+    def fork(self) -> SearchState:
+        """TreeQuest's ``copy.deepcopy(state)`` in O(1): the returned state takes over the data and this one
+        keeps an undo log, so it still reads as before (see ``abmcts.search.versions``)."""
+        return versions.fork(self)
 
     # ---- TreeQuest's per-algorithm state fields, read from the flat arrays ----------------------
     @property
@@ -219,13 +274,21 @@ class SearchState:
     def new_trial(self, parent_id: int, action: str) -> Trial:
         trial = Trial(f"t{self.next_trial}", action, self.state[parent_id], parent_id)
         self.next_trial += 1
+        self.will_set(self.pending, trial.trial_id)
         self.pending[trial.trial_id] = trial
+        return trial
+
+    def finish(self, trial_id: str, status: TrialStatus, score: float | None = None) -> Trial:
+        """Move a running trial to ``finished`` with ``status``."""
+        self.will_set(self.pending, trial_id)
+        self.will_set(self.finished, trial_id)
+        trial = self.finished[trial_id] = self.pending.pop(trial_id).finished(status, score)
         return trial
 
     def invalidate(self, action: str) -> None:
         """Drop the running trials of ``action``: their results will be ignored."""
         for trial_id in [t for t, trial in self.pending.items() if trial.action == action]:
-            self.finished[trial_id] = self.pending.pop(trial_id).finished("INVALID")
+            self.finish(trial_id, "INVALID")
 
     def trial_of_node(self, node_id: int) -> str | None:
         return self.trial_ids[node_id]
@@ -234,6 +297,16 @@ class SearchState:
         self, parent_id: int, action: str, state: Any, score: float, trial_id: str | None = None
     ) -> int:
         node_id = len(self.parent)
+        if self._journal is not None:
+            for items in (self.trial_ids, self.parent, self.action, self.state, self.score, self.children):
+                self.will_grow(items)
+            self.will_grow(self.children[parent_id])
+            if trial_id is not None:
+                self.will_set(self.done, trial_id)
+            if action in self.totals:
+                self.touch(self.totals[action])
+            else:
+                self.will_set(self.totals, action)
         self.trial_ids.append(trial_id)
         if trial_id is not None:
             self.done[trial_id] = node_id

@@ -6,6 +6,10 @@ search tree can use it. Every text a node carries may come from an LLM and is un
 facts are HTML-escaped where they are written, and the click-to-open details travel as JSON inside a
 `<script type="application/json">` block with `<`, `>` and `&` escaped, which the page's script
 puts into the DOM with `textContent` only (never `innerHTML`).
+
+A timeline slider replays the order nodes were added (`ViewNode.order`, by default the id): at step k
+only the first k nodes and their edges are drawn, and the k-th is named; a play button steps through,
+and `#step-k` in the address opens the page at step k.
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ class NodeDetail:
 @dataclass(frozen=True)
 class ViewNode:
     """One tree node: `score` in [0, 1] colours the fill (None = grey), `group` the ring (e.g. the
-    model), `edge` names the kind of edge from its parent (e.g. fresh/refine), `marks` are badges."""
+    model), `edge` names the kind of edge from its parent (e.g. fresh/refine), `marks` are badges;
+    `order` places the node on the timeline (None: its id)."""
 
     id: int
     parent: int | None
@@ -59,6 +64,7 @@ class ViewNode:
     label: str
     marks: tuple[str, ...] = ()
     detail: NodeDetail = field(default_factory=NodeDetail)
+    order: int | None = None
 
 
 ROOT = -1  # the virtual root's id in the layout (drawn only when `root_label` is given)
@@ -134,7 +140,7 @@ def _script_json(data: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _payload(nodes: Sequence[ViewNode]) -> dict[str, Any]:
+def _payload(nodes: Sequence[ViewNode], step: Mapping[int, int]) -> dict[str, Any]:
     """Node details with every distinct grid stored once (nodes often share outputs)."""
     grids: list[list[str]] = []
     index: dict[tuple[str, ...], int] = {}
@@ -163,7 +169,8 @@ def _payload(nodes: Sequence[ViewNode]) -> dict[str, Any]:
                 [p.name, grid_ref(p.grid), grid_ref(p.expected), p.expected is not None] for p in d.grids
             ],
         }
-    return {"nodes": details, "grids": grids, "colours": list(ARC_COLOURS)}
+    order = sorted(step, key=step.__getitem__)  # node ids in timeline order
+    return {"nodes": details, "grids": grids, "colours": list(ARC_COLOURS), "order": order}
 
 
 def _legend(groups: list[str], edges: list[str], legend: Mapping[str, str]) -> str:
@@ -184,15 +191,23 @@ def _legend(groups: list[str], edges: list[str], legend: Mapping[str, str]) -> s
     return " ".join(parts)
 
 
+def _timeline(nodes: Sequence[ViewNode]) -> dict[int, int]:
+    """Node id -> its 1-based step on the timeline (by `order`, then id)."""
+    ranked = sorted(nodes, key=lambda n: (n.id if n.order is None else n.order, n.id))
+    return {n.id: i + 1 for i, n in enumerate(ranked)}
+
+
 def render_tree_html(
     nodes: Sequence[ViewNode],
     title: str,
     subtitle: str = "",
     legend: Mapping[str, str] | None = None,
     root_label: str | None = None,
+    extra_json: Mapping[str, Any] | None = None,
 ) -> str:
     """The whole page as one string; `legend` explains the marks (badge -> meaning). With
-    `root_label`, parentless nodes hang from a drawn root (e.g. the task), so their edge kinds show."""
+    `root_label`, parentless nodes hang from a drawn root (e.g. the task), so their edge kinds show.
+    `extra_json` embeds more data for readers of the file (element id -> JSON-safe value), inert."""
     e = html.escape
     ids = {n.id for n in nodes}
     if len(ids) != len(nodes):
@@ -201,6 +216,7 @@ def render_tree_html(
         raise ValueError("render_tree_html: node ids must be >= 0")
     with_root = root_label is not None
     pos = _layout(nodes, with_root)
+    step = _timeline(nodes)
     groups = sorted({n.group for n in nodes})
     edges = sorted({n.edge for n in nodes if n.parent in ids or with_root})
     group_colour = {g: GROUP_COLOURS[i % len(GROUP_COLOURS)] for i, g in enumerate(groups)}
@@ -219,7 +235,8 @@ def render_tree_html(
             (x1, y1), (x2, y2) = xy(parent), xy(n.id)
             mid = (y1 + y2) / 2
             svg.append(
-                f'<path class="edge" data-edge="{e(n.edge)}" stroke-dasharray="{edge_dash[n.edge]}" '
+                f'<path class="edge" data-t="{step[n.id]}" data-edge="{e(n.edge)}" '
+                f'stroke-dasharray="{edge_dash[n.edge]}" '
                 f'd="M{x1:.0f},{y1:.0f} C{x1:.0f},{mid:.0f} {x2:.0f},{mid:.0f} {x2:.0f},{y2:.0f}"/>'
             )
     if with_root:
@@ -235,7 +252,8 @@ def render_tree_html(
             for i, m in enumerate(n.marks)
         )
         svg.append(
-            f'<g class="node{" marked" if n.marks else ""}" data-id="{n.id}" tabindex="0">'
+            f'<g class="node{" marked" if n.marks else ""}" data-id="{n.id}" data-t="{step[n.id]}" '
+            f'tabindex="0">'
             f"<title>{e(n.label)}</title>"
             f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{RADIUS}" fill="{score_colour(n.score)}" '
             f'stroke="{group_colour[n.group]}"/>{marks}</g>'
@@ -248,7 +266,11 @@ def render_tree_html(
         width=f"{width:.0f}",
         height=f"{height:.0f}",
         svg="\n".join(svg),
-        data=_script_json(_payload(nodes)),
+        data=_script_json(_payload(nodes, step)),
+        extra="".join(
+            f'<script type="application/json" id="{e(name)}">{_script_json(value)}</script>\n'
+            for name, value in (extra_json or {}).items()
+        ),
     )
 
 
@@ -280,15 +302,21 @@ table.facts td {{ padding: 1px 8px 1px 0; vertical-align: top; }} table.facts td
 .grid {{ display: inline-grid; gap: 1px; background: #555; border: 1px solid #555; margin-right: 6px; }}
 .grid span {{ display: block; }} .none {{ color: #999; font-style: italic; }}
 .ok {{ color: #080; }} .bad {{ color: #b00; }}
+.timeline {{ margin-top: 6px; display: flex; align-items: center; gap: 8px; }}
+.timeline input[type=range] {{ flex: 0 1 320px; }} #tl-now {{ color: #444; }}
+.node.newest circle {{ stroke: #000 !important; stroke-width: 4; }}
 </style></head><body>
 <div id="tree"><header><h1>{title}</h1><div class="sub">{subtitle} &middot; {count} nodes &middot; click a node</div>
-{legend}</header>
+{legend}
+<div class="timeline"><button type="button" id="tl-play">&#9654;</button>
+<input type="range" id="tl" min="0" max="{count}" value="{count}" step="1" aria-label="timeline: nodes in the order they were added">
+<span id="tl-now"></span></div></header>
 <svg id="svg" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">
 {svg}
 </svg></div>
 <div id="side"><p class="none">Click a node to see its code, outputs and call.</p></div>
 <script type="application/json" id="data">{data}</script>
-<script>
+{extra}<script>
 "use strict";
 const DATA = JSON.parse(document.getElementById("data").textContent);
 const side = document.getElementById("side");
@@ -345,5 +373,37 @@ document.querySelectorAll(".node").forEach(g => {{
 }});
 const m = /^#node-(\\d+)$/.exec(location.hash);
 if (m) show(m[1]);
+const tl = document.getElementById("tl"), tlNow = document.getElementById("tl-now");
+const tlPlay = document.getElementById("tl-play");
+const timed = Array.from(document.querySelectorAll("[data-t]"));
+function setStep(k) {{
+  tl.value = String(k);
+  for (const elt of timed) elt.style.display = Number(elt.dataset.t) <= k ? "" : "none";
+  document.querySelectorAll(".node.newest").forEach(n => n.classList.remove("newest"));
+  const id = k > 0 ? DATA.order[k - 1] : null;
+  if (id !== null && k < DATA.order.length) {{
+    const g = document.querySelector('.node[data-id="' + Number(id) + '"]');
+    if (g) g.classList.add("newest");
+  }}
+  tlNow.textContent = id === null ? "step 0 of " + DATA.order.length + ": nothing added yet"
+    : "step " + k + " of " + DATA.order.length + ": " + DATA.nodes[id].label;
+}}
+let timer = null;
+function stopPlay() {{ if (timer !== null) {{ clearInterval(timer); timer = null; tlPlay.textContent = "\\u25b6"; }} }}
+tl.addEventListener("input", () => {{
+  stopPlay(); setStep(Number(tl.value)); history.replaceState(null, "", "#step-" + Number(tl.value));
+}});
+tlPlay.addEventListener("click", () => {{
+  if (timer !== null) {{ stopPlay(); return; }}
+  if (Number(tl.value) >= DATA.order.length) setStep(0);
+  tlPlay.textContent = "\\u23f8";
+  timer = setInterval(() => {{
+    const k = Number(tl.value) + 1;
+    setStep(k);
+    if (k >= DATA.order.length) stopPlay();
+  }}, Math.max(30, Math.min(400, 8000 / Math.max(1, DATA.order.length))));
+}});
+const atStep = /^#step-(\\d+)$/.exec(location.hash);
+setStep(atStep ? Math.min(Number(atStep[1]), DATA.order.length) : DATA.order.length);
 </script></body></html>
 """
