@@ -13,7 +13,7 @@ from abmcts.experiment.callbudget import search_with_call_budget
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.provenance import ensure_same_settings, run_provenance, tree_settings
+from abmcts.experiment.provenance import ensure_tree_settings, run_provenance, tree_settings
 from abmcts.experiment.stages.common import load_run_tasks
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
 
@@ -31,9 +31,7 @@ def check_existing_trees(cfg: RootConfig, tasks: dict[str, Task], paths: RunPath
         if path.exists():
             tree = read_json(path, "tree checkpoint")
             if isinstance(tree, dict):  # anything else is refused by the task's own resume
-                ensure_same_settings(
-                    tree.get("settings"), tree_settings(cfg, task), f"tree checkpoint {path}"
-                )
+                ensure_tree_settings(tree, tree_settings(cfg, task), f"tree checkpoint {path}")
 
 
 def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
