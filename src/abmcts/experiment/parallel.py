@@ -47,6 +47,7 @@ from abmcts.experiment.spend import LocalAccount, SpendCaps, check_caps
 from abmcts.llm.aio import run_sync
 from abmcts.llm.client import ONE_PROCESS, LimitShare
 from abmcts.llm.limits import share_of
+from abmcts.sqlite_store import checkpoint
 
 _WORKER_STATE: dict[str, Any] = {}
 RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI containers may have a small /dev/shm
@@ -90,7 +91,7 @@ def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig 
     from abmcts.sandbox.cache import CachedExecutor
 
     limits = {"timeout_s": cfg.timeout_s, "memory_mb": cfg.memory_mb, "forbidden": forbidden_paths}
-    return CachedExecutor(executor, cache.executions_path, limits)
+    return CachedExecutor(executor, cache.executions_path, limits, cache.mode)
 
 
 def _worker_resources(cfg: RootConfig, share: LimitShare) -> tuple[Any, Any]:
@@ -411,6 +412,7 @@ def _process_main(
         outbox.put(("error", _portable(exc)))
     finally:
         _close_worker_resources()
+        checkpoint(*cfg.cache.store_paths(), wait=False)  # os._exit closes no connection
         outbox.close()
         outbox.join_thread()  # every message is out
         # every result is on disk (atomic tree files, autocommitted caches): skip the interpreter's

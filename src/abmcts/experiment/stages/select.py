@@ -11,6 +11,7 @@ from abmcts.experiment.stages.common import load_run_trees
 from abmcts.io import atomic_write_json, read_json
 from abmcts.llm.cache import ResponseCache
 from abmcts.llm.pricing import check_capped
+from abmcts.sqlite_store import checkpoint
 from abmcts.select import select_all, write_benchmarking_submissions, write_submission
 from abmcts.select.judge import Judge, judge_client
 from abmcts.select.strategies import judge_spec
@@ -28,6 +29,7 @@ def select_stage(cfg: RootConfig) -> dict[str, Any]:
     finally:
         if judge is not None:
             judge.client.cache.close()
+            checkpoint(*cfg.cache.store_paths())
     atomic_write_json(
         paths.attempts,
         {tid: [entry.to_json() for entry in entries] for tid, entries in result.plans.items()},
