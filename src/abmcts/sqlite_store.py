@@ -56,7 +56,9 @@ class Table:
     columns: tuple[str, ...]
 
     def create_sql(self) -> str:
-        cols = ", ".join(f"{c} TEXT NOT NULL" + (" PRIMARY KEY" if i == 0 else "") for i, c in enumerate(self.columns))
+        cols = ", ".join(
+            f"{c} TEXT NOT NULL" + (" PRIMARY KEY" if i == 0 else "") for i, c in enumerate(self.columns)
+        )
         return f"CREATE TABLE IF NOT EXISTS {self.name} ({cols}, {DIGEST_COLUMN} TEXT)"
 
     def intact(self, values: Sequence[str], digest: str | None) -> bool:
@@ -158,13 +160,13 @@ def _add_digests(conn: sqlite3.Connection, table: Table, what: str, path: Path) 
         raise
     if n:
         log.warning(
-        "%s %s: %d records in table %r were stored without a digest; digests computed now from the "
-        "records as they stand (checked on every read from here on)",
-        what,
-        path,
-        n,
-        table.name,
-    )
+            "%s %s: %d records in table %r were stored without a digest; digests computed now from the "
+            "records as they stand (checked on every read from here on)",
+            what,
+            path,
+            n,
+            table.name,
+        )
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -186,8 +188,8 @@ def checkpoint(*paths: str | os.PathLike, wait: bool = True) -> None:
     written so far.
 
     `wait` (a stage's end): TRUNCATE, waiting up to CHECKPOINT_TIMEOUT_MS for other writers, and
-    empty the log; a store still busy or unreadable is left as it is with a warning (its log still
-    holds the rows). Without `wait` (a search worker exiting while others still write): PASSIVE,
+    empty the log; a store still busy is left as it is with a warning (its log still holds the
+    rows), an unreadable one silently (opening it reports the damage). Without `wait` (a search worker exiting while others still write): PASSIVE,
     copying what it can at once; the last worker and the stage's end complete it.
     """
     mode, timeout_ms = ("TRUNCATE", CHECKPOINT_TIMEOUT_MS) if wait else ("PASSIVE", 0)
@@ -201,9 +203,7 @@ def checkpoint(*paths: str | os.PathLike, wait: bool = True) -> None:
                 busy = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()[0]
             finally:
                 conn.close()
-        except sqlite3.DatabaseError as exc:
-            if wait:
-                log.warning("cache %s: checkpoint failed (%s)", path, exc)
+        except sqlite3.DatabaseError:  # a damaged store: reported by whoever opens it
             continue
         if busy and wait:
             log.warning("cache %s: checkpoint incomplete (in use by another process)", path)

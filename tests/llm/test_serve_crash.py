@@ -63,9 +63,7 @@ def fake(tmp_path: Path) -> tuple[Path, Path]:
 def _serve(fake: tuple[Path, Path], sig: int, delay: float) -> subprocess.CompletedProcess:
     script, model = fake
     args = [str(script), str(int(sig)), str(delay), "--model", str(model), "--startup-timeout-s", "30"]
-    return subprocess.run(
-        [sys.executable, "-c", DRIVER, *args], capture_output=True, text=True, timeout=90
-    )
+    return subprocess.run([sys.executable, "-c", DRIVER, *args], capture_output=True, text=True, timeout=90)
 
 
 def _kept_log(stderr: str) -> Path:

@@ -84,7 +84,10 @@ def test_a_changed_model_parameter_is_named_inside_the_spec(project):
         "offline",
         [
             {"name": "offline/geometry", "model": "offline/geometry", "params": {"temperature": 0.7}},
-            *({"name": f"offline/{m}", "model": f"offline/{m}"} for m in ("color", "objects", "tiling", "symmetry")),
+            *(
+                {"name": f"offline/{m}", "model": f"offline/{m}"}
+                for m in ("color", "objects", "tiling", "symmetry")
+            ),
         ],
     )
     code, _, err = run_cli(project, ["search"], SMOKE)
@@ -106,7 +109,9 @@ def test_differing_keys_and_the_one_line_reason():
     stored = {"a": 1, "b": [1, 2], "c": "x"}
     assert differing_keys(stored, {"a": 1, "b": [1, 3], "d": 0}) == ["b", "c", "d"]
     spec = {"m": {"model": "x", "params": {"t": 0.6, "max_tokens": 10}}}
-    assert differing_keys(spec, {"m": {"model": "x", "params": {"t": 0.7, "max_tokens": 10}}}) == ["m.params.t"]
+    assert differing_keys(spec, {"m": {"model": "x", "params": {"t": 0.7, "max_tokens": 10}}}) == [
+        "m.params.t"
+    ]
     assert check_settings(stored, dict(stored), "tree t.json") is None
     reason = check_settings(stored, {**stored, "a": 2}, "tree t.json")
     assert reason == "tree t.json: made with other settings: a (1 -> 2)"

@@ -191,7 +191,9 @@ def from_download(
     is_json = url.split("?")[0].endswith(".json")
     path = download(url, sha256, dest / ("tasks.json" if is_json else "archive"))
     if is_json:
-        return _tasks_from_mapping(_check_mapping(read_json(path, "task file"), path, "task"), f"{path} (from {url})")
+        return _tasks_from_mapping(
+            _check_mapping(read_json(path, "task file"), path, "task"), f"{path} (from {url})"
+        )
     if subdir is not None:
         return from_directory(path / subdir)
     folders = sorted({f.parent for f in path.rglob("*.json")})

@@ -121,7 +121,9 @@ class ResponseCache:
             if row is not None and not RESPONSES.intact((key, row[0], row[1]), row[2]):
                 row = self._damaged(key)
             if row is None and self.mode == "replay":
-                failed = conn.execute("SELECT model, error, digest FROM failures WHERE key = ?", (key,)).fetchone()
+                failed = conn.execute(
+                    "SELECT model, error, digest FROM failures WHERE key = ?", (key,)
+                ).fetchone()
                 if failed is not None:
                     if not FAILURES.intact((key, failed[0], failed[1]), failed[2]):
                         self._damaged(key)
@@ -150,7 +152,9 @@ class ResponseCache:
             "(changed since it was stored)"
         )
         if self.mode == "replay":
-            raise LLMError(f"{reason}; restore the cache file, or run in readwrite mode to call the model again")
+            raise LLMError(
+                f"{reason}; restore the cache file, or run in readwrite mode to call the model again"
+            )
         log.warning("%s; calling the model again and replacing it", reason)
         return None
 

@@ -108,7 +108,11 @@ class CachedExecutor:
     def _row(self, key: str) -> str | None:
         """The stored results of `key`, None when absent or (readwrite mode) failing its digest."""
         try:
-            row = self._connect().execute("SELECT results, digest FROM executions WHERE key = ?", (key,)).fetchone()
+            row = (
+                self._connect()
+                .execute("SELECT results, digest FROM executions WHERE key = ?", (key,))
+                .fetchone()
+            )
         except sqlite3.DatabaseError as exc:
             raise InputError(f"execution cache {self.path}: read failed ({exc})") from None
         if row is None or EXECUTIONS.intact((key, row[0]), row[1]):

@@ -11,10 +11,10 @@ from abmcts.experiment.stages.common import load_run_trees
 from abmcts.io import atomic_write_json, read_json
 from abmcts.llm.cache import ResponseCache
 from abmcts.llm.pricing import check_capped
-from abmcts.sqlite_store import checkpoint
 from abmcts.select import select_all, write_benchmarking_submissions, write_submission
 from abmcts.select.judge import Judge, judge_client
 from abmcts.select.strategies import judge_spec
+from abmcts.sqlite_store import checkpoint
 
 
 def select_stage(cfg: RootConfig) -> dict[str, Any]:
