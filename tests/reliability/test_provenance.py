@@ -73,7 +73,7 @@ def test_a_settings_block_edited_to_match_the_config_is_refused(project, stage):
     code, _, err = run_cli(project, [stage], [*SMOKE, "search.reward=partial"])
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
-    assert str(tree_path) in lines[0] and "fingerprint" in lines[0], err
+    assert f"{RUN}/trees/{tree_path.name}" in lines[0] and "fingerprint" in lines[0], err
     assert {p: p.read_bytes() for p in (project / RUN).rglob("*") if p.is_file()} == before
 
 
