@@ -139,3 +139,91 @@ def test_concurrent_processes_and_threads_lose_nothing(tmp_path):
     cache = ResponseCache(path)
     assert len(cache) == 6 * 40 + 40
     assert cache.get("w2-39")["text"] == "2/39" and cache.get("w12-0")["text"] == "12/0"
+
+
+def _edit(path, sql, *args):
+    conn = sqlite3.connect(path)
+    conn.execute(sql, args)
+    conn.commit()
+    conn.close()
+
+
+def test_a_changed_record_stops_a_replay_naming_file_and_key(tmp_path):
+    path = tmp_path / "c.sqlite"
+    ResponseCache(path).put("k", REC, model="m")
+    _edit(path, "UPDATE responses SET record = replace(record, 'hello', 'jello')")
+    with pytest.raises(LLMError, match=r"c\.sqlite: the record for key k fails its digest check"):
+        ResponseCache(path, mode="replay").get("k")
+
+
+def test_a_changed_record_in_readwrite_is_a_miss_then_replaced(tmp_path, caplog):
+    path = tmp_path / "c.sqlite"
+    cache = ResponseCache(path)
+    cache.put("k", REC, model="m")
+    _edit(path, "UPDATE responses SET model = 'n'")  # any column counts
+    assert cache.get("k") is None
+    assert any("key k fails its digest check" in r.getMessage() for r in caplog.records)
+    fresh = dict(REC, text="fresh")
+    assert cache.put("k", fresh, model="m") == fresh  # the damaged row is replaced...
+    assert cache.get("k") == fresh and cache.stats.writes == 2
+    assert cache.put("k", REC, model="m") == fresh  # ...and an intact one still wins
+    assert ResponseCache(path, mode="replay").get("k") == fresh
+
+
+def test_a_changed_failure_stops_a_replay(tmp_path):
+    path = tmp_path / "c.sqlite"
+    ResponseCache(path).put_failure("k", "HTTP 500", model="m")
+    assert ResponseCache(path, mode="replay").get("k") == {"error": "HTTP 500"}
+    _edit(path, "UPDATE failures SET error = 'HTTP 501'")
+    with pytest.raises(LLMError, match="key k fails its digest check"):
+        ResponseCache(path, mode="replay").get("k")
+
+
+def test_a_cache_written_before_digests_is_digested_on_first_open(tmp_path, caplog):
+    """Migration: the rows as they stand are trusted once, with a warning; then they are checked."""
+    import json
+
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, record TEXT NOT NULL)")
+    conn.execute("CREATE TABLE failures (key TEXT PRIMARY KEY, model TEXT NOT NULL, error TEXT NOT NULL)")
+    conn.execute("INSERT INTO responses VALUES ('k', 'm', ?)", (json.dumps(REC),))
+    conn.commit()
+    conn.close()
+    assert ResponseCache(path, mode="replay").get("k") == REC
+    assert [r.getMessage() for r in caplog.records if "without a digest" in r.getMessage()] == [
+        f"response cache {path}: 1 records in table 'responses' were stored without a digest; digests "
+        "computed now from the records as they stand (checked on every read from here on)"
+    ]
+    _edit(path, "UPDATE responses SET record = replace(record, 'hello', 'jello')")
+    with pytest.raises(LLMError, match="digest check"):
+        ResponseCache(path, mode="replay").get("k")
+
+
+def test_a_cache_whose_table_was_lost_with_its_log_is_refused(tmp_path):
+    """Before the fix, the table lived only in the -wal file of a never-checkpointed cache: with
+    the log gone the file was silently recreated empty."""
+    path = tmp_path / "c.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    with pytest.raises(LLMError, match=r"c\.sqlite: not a usable SQLite database \(no table 'responses'"):
+        ResponseCache(path)
+
+
+def test_a_new_cache_holds_its_table_without_its_log_and_a_checkpoint_keeps_every_row(tmp_path):
+    import shutil
+
+    from abmcts.sqlite_store import checkpoint
+
+    path = tmp_path / "c.sqlite"
+    cache = ResponseCache(path)  # stays open, as in a search worker
+    for i in range(20):
+        cache.put(f"k{i}", REC)
+    shutil.copy(path, tmp_path / "main-only.sqlite")  # the file without its -wal
+    assert len(ResponseCache(tmp_path / "main-only.sqlite")) == 0  # the table is there, rows were in the log
+    checkpoint(path)
+    assert not (tmp_path / "c.sqlite-wal").exists() or (tmp_path / "c.sqlite-wal").stat().st_size == 0
+    shutil.copy(path, tmp_path / "after.sqlite")
+    assert len(ResponseCache(tmp_path / "after.sqlite", mode="replay")) == 20
+    assert cache.get("k19") == REC  # the open connection goes on working

@@ -8,6 +8,7 @@ errors in a real subprocess) and checks that no other file changed.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -87,6 +88,21 @@ def _tree_edit(edit: Callable[[dict], object]) -> Callable[[bytes], bytes]:
     return change
 
 
+def _wal_lost(name: str) -> Callable[[Path], list[str]]:
+    """The cache `name` as a file whose write-ahead log was lost before its first checkpoint
+    (its table lived only in the log): a valid SQLite file in WAL mode holding no table."""
+
+    def setup(root: Path) -> list[str]:
+        path = root / "cache" / name
+        path.unlink()
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.close()
+        return []
+
+    return setup
+
+
 def _models(specs: list[dict]) -> Callable[[Path], list[str]]:
     def setup(root: Path) -> list[str]:
         write_models(root, "bad", specs)
@@ -111,6 +127,20 @@ CASES: dict[str, tuple[str, Callable[[Path], list[str]], list[str]]] = {
     "model-bad-field": ("search", _models([{"name": "m", "model": "offline/geometry", "max_concurrency": 0}]), ["'m'", "max_concurrency", "got 0"]),
     "cache-garbage": ("search", _corrupt(lambda r: r / "cache/responses.sqlite", b"\x13\x37" * 4096), ["responses.sqlite", "not a usable SQLite database"]),
     "execcache-garbage": ("search", _corrupt(lambda r: r / "cache/executions.sqlite", b"\x13\x37" * 4096), ["executions.sqlite"]),
+    "cache-wal-lost": ("search", _wal_lost("responses.sqlite"), ["response cache", "responses.sqlite", "no table 'responses'", "write-ahead log"]),
+    "execcache-wal-lost": ("search", _wal_lost("executions.sqlite"), ["execution cache", "executions.sqlite", "no table 'executions'"]),
+    **{f"override-{key}-{value}": ("search", lambda r, o=f"{key}={value}": [o], [f"config {key}={value}", "finite"])
+       for key in ("sandbox.timeout_s", "search.checkpoint_min_s", "run.max_cost_usd", "search.max_cost_usd", "tracking.trace_sample")
+       for value in ("inf", "nan")},
+    "override-seed-negative": ("search", lambda r: ["seed=-1"], ["config seed=-1", "out of range"]),
+    "override-offset-past-end": ("search", lambda r: ["data.offset=400"], ["config data.offset=400", "arc1_training", "400 tasks"]),
+    "select-offset-past-end": ("select", lambda r: ["data.offset=1000"], ["config data.offset=1000", "400 tasks"]),
+    "model-price-inf": ("search", _models([{"name": "m", "model": "openai/x", "input_cost_per_token": float("inf"), "output_cost_per_token": 1e-6}]), ["'m'", "input_cost_per_token", "finite", "inf"]),
+    "model-price-negative": ("search", _models([{"name": "m", "model": "openai/x", "input_cost_per_token": -1.0, "output_cost_per_token": 1e-6}]), ["'m'", "input_cost_per_token", "-1.0"]),
+    "model-timeout-nan": ("search", _models([{"name": "m", "model": "offline/geometry", "timeout_s": float("nan")}]), ["'m'", "timeout_s", "nan"]),
+    "tree-settings-edited": ("search", _corrupt(first_tree, _tree_edit(lambda t: t["settings"].update({"search.reward": "partial"}))), ["tree checkpoint", "007bbfb7.json", "fingerprint"]),
+    "select-tree-settings-edited": ("select", _corrupt(first_tree, _tree_edit(lambda t: t["settings"].update({"search.reward": "partial"}))), ["tree file", "007bbfb7.json", "fingerprint"]),
+    "score-tree-settings-edited": ("score", _corrupt(first_tree, _tree_edit(lambda t: t["settings"].update({"search.reward": "partial"}))), ["tree file", "007bbfb7.json", "fingerprint"]),
     "tree-truncated": ("search", _corrupt(first_tree, lambda b: b[: len(b) // 2]), ["tree checkpoint", "007bbfb7.json", "malformed JSON"]),
     "tree-list": ("search", _corrupt(first_tree, b"[]"), ["tree checkpoint", "007bbfb7.json", "not a tree file"]),
     "tree-nodes-str": ("search", _corrupt(first_tree, _tree_edit(lambda t: t.update(nodes="abc"))), ["007bbfb7.json", "'nodes' must be a list"]),

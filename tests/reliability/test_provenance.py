@@ -10,7 +10,7 @@ import yaml
 
 from abmcts.experiment.provenance import check_settings, differing_keys
 
-from rel_helpers import RUN_NAME, SMOKE, run_cli
+from rel_helpers import RUN_NAME, SMOKE, run_cli, write_models
 
 RUN = f"runs/{RUN_NAME}"
 
@@ -61,6 +61,41 @@ def test_select_and_score_refuse_trees_made_under_other_settings(project):
         assert code == 2 and len(lines) == 1 and "search.reward" in lines[0], err
 
 
+@pytest.mark.parametrize("stage", ["search", "select", "score"])
+def test_a_settings_block_edited_to_match_the_config_is_refused(project, stage):
+    """The issue's attack: settings edited to claim `search.reward: partial` (fingerprint left as
+    it was) so that a run under that reward accepts the tree and labels its metrics with it."""
+    tree_path = sorted((project / RUN / "trees").glob("*.json"))[0]
+    tree = json.loads(tree_path.read_text())
+    tree["settings"]["search.reward"] = "partial"
+    tree_path.write_text(json.dumps(tree))
+    before = {p: p.read_bytes() for p in (project / RUN).rglob("*") if p.is_file()}
+    code, _, err = run_cli(project, [stage], [*SMOKE, "search.reward=partial"])
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert f"{RUN}/trees/{tree_path.name}" in lines[0] and "fingerprint" in lines[0], err
+    assert {p: p.read_bytes() for p in (project / RUN).rglob("*") if p.is_file()} == before
+
+
+def test_a_changed_model_parameter_is_named_inside_the_spec(project):
+    """Both sides of a changed spec used to be cut at the same place; now the key itself shows."""
+    write_models(
+        project,
+        "offline",
+        [
+            {"name": "offline/geometry", "model": "offline/geometry", "params": {"temperature": 0.7}},
+            *(
+                {"name": f"offline/{m}", "model": f"offline/{m}"}
+                for m in ("color", "objects", "tiling", "symmetry")
+            ),
+        ],
+    )
+    code, _, err = run_cli(project, ["search"], SMOKE)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert "models.offline/geometry.params.temperature (absent -> 0.7)" in lines[0], err
+
+
 def test_settings_that_do_not_shape_trees_resume_freely(project):
     """Executor, sandbox pool size and checkpointing change how fast, not what: resume is a no-op."""
     before = {p: p.read_bytes() for p in (project / RUN / "trees").glob("*.json")}
@@ -73,6 +108,10 @@ def test_settings_that_do_not_shape_trees_resume_freely(project):
 def test_differing_keys_and_the_one_line_reason():
     stored = {"a": 1, "b": [1, 2], "c": "x"}
     assert differing_keys(stored, {"a": 1, "b": [1, 3], "d": 0}) == ["b", "c", "d"]
+    spec = {"m": {"model": "x", "params": {"t": 0.6, "max_tokens": 10}}}
+    assert differing_keys(spec, {"m": {"model": "x", "params": {"t": 0.7, "max_tokens": 10}}}) == [
+        "m.params.t"
+    ]
     assert check_settings(stored, dict(stored), "tree t.json") is None
     reason = check_settings(stored, {**stored, "a": 2}, "tree t.json")
     assert reason == "tree t.json: made with other settings: a (1 -> 2)"

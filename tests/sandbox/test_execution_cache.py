@@ -102,3 +102,27 @@ def test_foreign_file_fails_with_the_path(tmp_path):
     path.write_text("not a database")
     with pytest.raises(InputError, match="executions.sqlite"):
         CachedExecutor(CountingExecutor(), path, LIMITS)
+
+
+def test_a_changed_row_stops_a_replay_naming_file_and_key(tmp_path):
+    path = tmp_path / "executions.sqlite"
+    CachedExecutor(CountingExecutor(), path, LIMITS).run(FLIP, GRIDS)
+    conn = sqlite3.connect(path)
+    key = conn.execute("SELECT key FROM executions").fetchone()[0]
+    conn.execute("UPDATE executions SET results = replace(results, '[[1]]', '[[7]]')")
+    conn.commit()
+    conn.close()
+    replay = CachedExecutor(CountingExecutor(), path, LIMITS, mode="replay")
+    with pytest.raises(
+        InputError, match=rf"executions\.sqlite: the record for key {key} fails its digest check"
+    ):
+        replay.run(FLIP, GRIDS)
+
+
+def test_a_store_whose_table_was_lost_with_its_log_is_refused(tmp_path):
+    path = tmp_path / "executions.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    with pytest.raises(InputError, match="no table 'executions'"):
+        CachedExecutor(CountingExecutor(), path, LIMITS)

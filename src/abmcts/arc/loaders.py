@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from abmcts.arc.task import Grid, Task, TaskError, task_from_json, validate_grid
+from abmcts.arc.task import Grid, Task, TaskError, check_task_id, task_from_json, validate_grid
 from abmcts.errors import InputError
 from abmcts.io import atomic_write_text, read_json
 
@@ -61,10 +61,11 @@ def load_solutions(path: str | os.PathLike) -> Solutions:
     data = _check_mapping(read_json(path, "solutions file"), path, "solution")
     solutions: Solutions = {}
     for task_id, grids in data.items():
-        where = f"{path}: task {str(task_id)!r}"
+        check_task_id(task_id, str(path))
+        where = f"{path}: task {task_id!r}"
         if not isinstance(grids, list) or not grids:
             raise TaskError(f"{where}: solutions must be a non-empty list of grids")
-        solutions[str(task_id)] = [validate_grid(g, f"{where} test output {i}") for i, g in enumerate(grids)]
+        solutions[task_id] = [validate_grid(g, f"{where} test output {i}") for i, g in enumerate(grids)]
     return solutions
 
 
@@ -190,7 +191,9 @@ def from_download(
     is_json = url.split("?")[0].endswith(".json")
     path = download(url, sha256, dest / ("tasks.json" if is_json else "archive"))
     if is_json:
-        return _tasks_from_mapping(_check_mapping(read_json(path, "task file"), path, "task"), url)
+        return _tasks_from_mapping(
+            _check_mapping(read_json(path, "task file"), path, "task"), f"{path} (from {url})"
+        )
     if subdir is not None:
         return from_directory(path / subdir)
     folders = sorted({f.parent for f in path.rglob("*.json")})

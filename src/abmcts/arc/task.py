@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,9 @@ from abmcts.errors import InputError
 
 Grid = list[list[int]]
 MAX_SIDE = 30
+# A task id names files (trees, submissions, tree pages): letters, digits, '_', '.', '-', never a
+# path (no '/', no leading '.', no '..') nor markup.
+TASK_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 class TaskError(InputError):
@@ -83,8 +87,20 @@ def validate_grid(grid: Any, where: str) -> Grid:
     return grid
 
 
+def check_task_id(task_id: Any, source: str) -> str:
+    """`task_id` if it is safe to use as a file name (`TASK_ID_PATTERN`), else TaskError naming it
+    and `source`: every loader calls this, so no id from any data source becomes a path."""
+    if not isinstance(task_id, str) or not TASK_ID_PATTERN.fullmatch(task_id) or ".." in task_id:
+        raise TaskError(
+            f"{source}: task id {task_id!r} is not allowed (1-128 letters, digits, '_', '.', '-', "
+            "starting with a letter or digit, no '..')"
+        )
+    return task_id
+
+
 def task_from_json(task_id: str, data: Any, source: str = "<memory>") -> tuple[Task, list[Grid] | None]:
     """Build a Task from ARC JSON and split off the test outputs (None if the file has none)."""
+    check_task_id(task_id, source)
     where = f"{source}: task {task_id!r}"
     if not isinstance(data, dict):
         raise TaskError(f"{where}: expected an object with 'train' and 'test'")

@@ -110,6 +110,12 @@ class CacheConfig:
     executions: bool = True  # also cache program results (not with mode=off)
     executions_path: str = "cache/executions.sqlite"
 
+    def store_paths(self) -> list[str]:
+        """The SQLite stores this config uses (none with mode=off): what a stage checkpoints."""
+        if self.mode == "off":
+            return []
+        return [self.path, self.executions_path] if self.executions else [self.path]
+
 
 @dataclass
 class RunConfig:

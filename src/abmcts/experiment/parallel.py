@@ -47,6 +47,7 @@ from abmcts.experiment.spend import LocalAccount, SpendCaps, check_caps
 from abmcts.llm.aio import run_sync
 from abmcts.llm.client import ONE_PROCESS, LimitShare
 from abmcts.llm.limits import share_of
+from abmcts.sqlite_store import checkpoint
 
 _WORKER_STATE: dict[str, Any] = {}
 RAY_OBJECT_STORE_BYTES = 128 << 20  # tasks and summaries are tiny; CI containers may have a small /dev/shm
@@ -98,7 +99,7 @@ def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig 
         "forbidden": forbidden_paths,
         "confined": bool(executor.isolation.get("confined")),
     }
-    return CachedExecutor(executor, cache.executions_path, limits)
+    return CachedExecutor(executor, cache.executions_path, limits, cache.mode)
 
 
 def _worker_resources(cfg: RootConfig, share: LimitShare) -> tuple[Any, Any]:
@@ -419,6 +420,7 @@ def _process_main(
         outbox.put(("error", _portable(exc)))
     finally:
         _close_worker_resources()
+        checkpoint(*cfg.cache.store_paths(), wait=False)  # os._exit closes no connection
         outbox.close()
         outbox.join_thread()  # every message is out
         # every result is on disk (atomic tree files, autocommitted caches): skip the interpreter's

@@ -90,11 +90,27 @@ def tree_settings(cfg: RootConfig, task: Task) -> dict[str, Any]:
     return {**run_settings(cfg), "task": digest(task.to_json())}
 
 
+_ABSENT = object()
+
+
 def differing_keys(stored: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
-    """Keys whose values differ between two settings records (all keys when none was stored)."""
+    """Keys whose values differ between two settings records (all keys when none was stored);
+    inside a mapping value (a model's spec, search params) the differing keys themselves, dotted:
+    `models.m.params.temperature`, not the whole spec."""
     if not isinstance(stored, dict):
         return sorted(current)
-    return sorted(k for k in stored.keys() | current.keys() if stored.get(k) != current.get(k))
+    return [path for path, _, _ in _differences(stored, current, "")]
+
+
+def _differences(stored: Any, current: Any, path: str) -> list[tuple[str, Any, Any]]:
+    """(dotted path, stored value, current value) of every difference, descending into mappings."""
+    if isinstance(stored, dict) and isinstance(current, dict):
+        found = []
+        for key in sorted(stored.keys() | current.keys(), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            found += _differences(stored.get(key, _ABSENT), current.get(key, _ABSENT), sub)
+        return found
+    return [] if stored == current else [(path, stored, current)]
 
 
 def check_settings(stored: Any, current: dict[str, Any], where: str) -> str | None:
@@ -103,9 +119,9 @@ def check_settings(stored: Any, current: dict[str, Any], where: str) -> str | No
         return None
     if not isinstance(stored, dict):
         return f"{where}: written without settings (before provenance was recorded)"
-    keys = differing_keys(stored, current)
-    shown = ", ".join(f"{k} ({_short(stored.get(k))} -> {_short(current.get(k))})" for k in keys[:4])
-    more = f" and {len(keys) - 4} more" if len(keys) > 4 else ""
+    found = _differences(stored, current, "")
+    shown = ", ".join(f"{k} ({_short(a)} -> {_short(b)})" for k, a, b in found[:4])
+    more = f" and {len(found) - 4} more" if len(found) > 4 else ""
     return f"{where}: made with other settings: {shown}{more}"
 
 
@@ -116,7 +132,24 @@ def ensure_same_settings(stored: Any, current: dict[str, Any], where: str) -> No
         raise InputError(f"{reason}; search again under a new run name (run.name=...) or delete those trees")
 
 
+def ensure_tree_settings(tree: dict[str, Any], current: dict[str, Any], where: str) -> None:
+    """Every load of a tree file (resume, select, score): its `settings` must still hash to its
+    `fingerprint` (a hand-edited settings block is refused, not trusted), then equal `current`.
+
+    The fingerprint is a checksum, not a signature: it catches an edit of the settings alone.
+    """
+    settings = tree.get("settings")
+    if isinstance(settings, dict) and tree.get("fingerprint") != digest(settings):
+        raise InputError(
+            f"{where}: its settings do not match its fingerprint {tree.get('fingerprint')!r} "
+            "(edited by hand?); restore the file or delete it and search again"
+        )
+    ensure_same_settings(settings, current, where)
+
+
 def _short(value: Any) -> str:
+    if value is _ABSENT:
+        return "absent"
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
 

@@ -28,7 +28,7 @@ from abmcts.arc.reward import reward as compute_reward
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
 from abmcts.experiment.config import SearchConfig
-from abmcts.experiment.provenance import digest, ensure_same_settings
+from abmcts.experiment.provenance import digest, ensure_tree_settings
 from abmcts.experiment.spend import SpendCaps
 from abmcts.experiment.treefile import TreeEncoder, read_tree_nodes
 from abmcts.io import atomic_write_text, read_json
@@ -232,7 +232,7 @@ class TaskSearch:
         if not isinstance(data, dict) or data.get("task_id") != self.task.task_id:
             raise InputError(f"{where}: not a tree file for task {self.task.task_id!r}")
         if self.provenance is not None:  # its settings include the budget and the algorithm
-            ensure_same_settings(data.get("settings"), self.provenance, where)
+            ensure_tree_settings(data, self.provenance, where)
         elif data.get("budget") != self.settings.budget or data.get("algorithm") != self.settings.algorithm:
             raise InputError(
                 f"{where}: written with budget={data.get('budget')} algorithm={data.get('algorithm')}, "

@@ -8,6 +8,7 @@ the first stage before it does any work instead of failing a later one or a work
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -28,6 +29,7 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
     except OmegaConfBaseException as exc:
         raise ConfigError(_one_line(exc)) from None
     _check_choices(root, "")
+    _check_finite(root, "")
     _check_ranges(root)
     _check_names(root)
     return root
@@ -44,8 +46,20 @@ def _check_choices(node: Any, prefix: str) -> None:
             _check_choices(value, f"{prefix}{f.name}.")
 
 
+def _check_finite(node: Any, prefix: str) -> None:
+    """No float setting may be inf or nan: each is a time, a price, a cap or a share, and an
+    infinite one would crash later (sleep, JSON) instead of here. (Model specs check their own.)"""
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"config {prefix}{f.name}={value!r}: must be a finite number")
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            _check_finite(value, f"{prefix}{f.name}.")
+
+
 def _check_ranges(root: RootConfig) -> None:
     checks = [
+        ("seed", root.seed, root.seed >= 0),
         ("search.budget", root.search.budget, root.search.budget >= 1),
         ("search.batch_size", root.search.batch_size, root.search.batch_size >= 1),
         ("search.checkpoint_every", root.search.checkpoint_every, root.search.checkpoint_every >= 1),

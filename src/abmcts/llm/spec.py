@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,11 +147,11 @@ def _check_int(where: str, key: str, value: Any, minimum: int) -> None:
 
 
 def _check_number(where: str, key: str, value: Any, minimum: float, strict: bool) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value > minimum if strict else value >= minimum)
     if not ok:
         op = ">" if strict else ">="
-        raise ConfigError(f"{where}: {key} must be a number {op} {minimum}, got {value!r}")
+        raise ConfigError(f"{where}: {key} must be a finite number {op} {minimum}, got {value!r}")
 
 
 @dataclass

@@ -10,13 +10,16 @@ limit). Delete the file (`cache.executions_path`, default `cache/executions.sqli
 re-execution.
 
 SQLite in WAL mode with one connection per thread and process, single-statement autocommit
-writes and `INSERT OR IGNORE` (first writer wins), like `abmcts.llm.cache`.
+writes, first writer wins, and a digest checked on every read, like `abmcts.llm.cache`: a row that
+fails it is an error naming the file and key in `replay` mode, and in `readwrite` mode a warning
+and a miss (the program runs again and its results replace the row).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -27,10 +30,11 @@ from typing import Any
 from abmcts.arc.task import digit_rows
 from abmcts.errors import InputError
 from abmcts.sandbox.pool import ExecResult
-from abmcts.sqlite_store import connect_wal
+from abmcts.sqlite_store import Table, connect_wal, record_digest
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS executions (key TEXT PRIMARY KEY, results TEXT NOT NULL)"
+EXECUTIONS = Table("executions", ("key", "results"))
 KEY_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 GRID_DIGESTS = 1024
@@ -48,11 +52,15 @@ class ExecStats:
 class CachedExecutor:
     """Wraps a sandbox `Executor`: `run(code, grids)` answers from the store or executes and stores."""
 
-    def __init__(self, executor: Any, path: str | os.PathLike, limits: dict[str, Any]) -> None:
+    def __init__(
+        self, executor: Any, path: str | os.PathLike, limits: dict[str, Any], mode: str = "readwrite"
+    ) -> None:
         """`limits`: everything besides code and grids that can change a result (timeouts, rlimits,
-        forbidden paths); part of every key."""
+        forbidden paths); part of every key. `mode`: the response cache's ("replay": a damaged
+        row is an error, see the module docstring)."""
         self.executor = executor
         self.path = Path(path)
+        self.mode = mode
         self.stats = ExecStats()
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -98,11 +106,25 @@ class CachedExecutor:
         return stored
 
     def _row(self, key: str) -> str | None:
+        """The stored results of `key`, None when absent or (readwrite mode) failing its digest."""
         try:
-            row = self._connect().execute("SELECT results FROM executions WHERE key = ?", (key,)).fetchone()
+            row = (
+                self._connect()
+                .execute("SELECT results, digest FROM executions WHERE key = ?", (key,))
+                .fetchone()
+            )
         except sqlite3.DatabaseError as exc:
             raise InputError(f"execution cache {self.path}: read failed ({exc})") from None
-        return None if row is None else row[0]
+        if row is None or EXECUTIONS.intact((key, row[0]), row[1]):
+            return None if row is None else row[0]
+        reason = (
+            f"execution cache {self.path}: the record for key {key} fails its digest check "
+            "(changed since it was stored)"
+        )
+        if self.mode == "replay":
+            raise InputError(f"{reason}; restore the cache file, or delete it to run the programs again")
+        log.warning("%s; running the program again and replacing it", reason)
+        return None
 
     def run(self, code: str, grids: list[Any], timeout_s: float | None = None) -> list[ExecResult]:
         if timeout_s is not None and timeout_s != self.executor.timeout_s:
@@ -115,11 +137,8 @@ class CachedExecutor:
             self.stats.misses += 1
         results = self.executor.run(code, grids)
         blob = json.dumps([[r.output, r.error, r.kind] for r in results], separators=(",", ":"))
-        verb = "REPLACE" if self._row(key) is not None else "IGNORE"  # a corrupted row is overwritten
-        try:
-            self._connect().execute(
-                f"INSERT OR {verb} INTO executions (key, results) VALUES (?, ?)", (key, blob)
-            )
+        try:  # first writer wins; a row failing its digest is replaced
+            self._connect().execute(EXECUTIONS.upsert_sql(), (key, blob, record_digest(key, blob)))
         except sqlite3.DatabaseError as exc:
             raise InputError(f"execution cache {self.path}: write failed ({exc})") from None
         return results
@@ -138,7 +157,7 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
     Call it once in the parent before starting workers, so they never race to create the file.
     """
     try:
-        return connect_wal(path, _SCHEMA)
+        return connect_wal(path, (EXECUTIONS,), "execution cache")
     except sqlite3.DatabaseError as exc:
         raise InputError(
             f"execution cache {path}: not a usable SQLite database ({exc}); delete the file"

@@ -9,7 +9,7 @@ from abmcts.arc.task import Task
 from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.provenance import ensure_same_settings, tree_settings
+from abmcts.experiment.provenance import ensure_tree_settings, tree_settings
 from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import read_json
 
@@ -26,6 +26,10 @@ def selected_task_ids(cfg: RootConfig, available: list[str]) -> list[str]:
                 '(quote ids in YAML/overrides, e.g. "13e47133")'
             )
         return list(data.task_ids)
+    if data.offset >= len(available):
+        raise ConfigError(
+            f"config data.offset={data.offset}: past the end of {data.name}, which has {len(available)} tasks"
+        )
     ids = sorted(available)[data.offset :]
     return ids if data.limit is None else ids[: data.limit]
 
@@ -54,7 +58,7 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
             raise InputError(f"{where}: search did not finish; rerun the search stage")
         if tree.get("task_id") != tid:
             raise InputError(f"{where}: holds task {tree.get('task_id')!r}, not {tid!r}")
-        ensure_same_settings(tree.get("settings"), tree_settings(cfg, task), where)
+        ensure_tree_settings(tree, tree_settings(cfg, task), where)
         tree["nodes"] = read_tree_nodes(tree, where)
         tree.pop("outputs", None)  # now inside the nodes
         trees[tid] = tree

@@ -13,10 +13,11 @@ from abmcts.experiment.callbudget import search_with_call_budget
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.provenance import ensure_same_settings, run_provenance, tree_settings
+from abmcts.experiment.provenance import ensure_tree_settings, run_provenance, tree_settings
 from abmcts.experiment.stages.common import load_run_tasks
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
 from abmcts.sandbox.confinement import preflight
+from abmcts.sqlite_store import checkpoint
 
 
 def record_run_config(cfg: RootConfig, paths: RunPaths) -> None:
@@ -32,13 +33,21 @@ def check_existing_trees(cfg: RootConfig, tasks: dict[str, Task], paths: RunPath
         if path.exists():
             tree = read_json(path, "tree checkpoint")
             if isinstance(tree, dict):  # anything else is refused by the task's own resume
-                ensure_same_settings(
-                    tree.get("settings"), tree_settings(cfg, task), f"tree checkpoint {path}"
-                )
+                ensure_tree_settings(tree, tree_settings(cfg, task), f"tree checkpoint {path}")
 
 
 def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
-    """Search every selected task, writing one tree file per task, and summarise the run."""
+    """Search every selected task, writing one tree file per task, and summarise the run.
+
+    The caches are checkpointed at the end, whatever happened: their write-ahead logs folded into
+    the files, so a lost `-wal` loses nothing."""
+    try:
+        return _tracked_search(cfg, progress)
+    finally:
+        checkpoint(*cfg.cache.store_paths())
+
+
+def _tracked_search(cfg: RootConfig, progress: bool) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
     check_existing_trees(cfg, tasks, paths)

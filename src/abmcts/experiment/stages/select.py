@@ -14,6 +14,7 @@ from abmcts.llm.pricing import check_capped
 from abmcts.select import select_all, write_benchmarking_submissions, write_submission
 from abmcts.select.judge import Judge, judge_client
 from abmcts.select.strategies import judge_spec
+from abmcts.sqlite_store import checkpoint
 
 
 def select_stage(cfg: RootConfig) -> dict[str, Any]:
@@ -28,6 +29,7 @@ def select_stage(cfg: RootConfig) -> dict[str, Any]:
     finally:
         if judge is not None:
             judge.client.cache.close()
+            checkpoint(*cfg.cache.store_paths())
     atomic_write_json(
         paths.attempts,
         {tid: [entry.to_json() for entry in entries] for tid, entries in result.plans.items()},
