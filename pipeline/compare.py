@@ -8,6 +8,7 @@ import hydra
 from omegaconf import DictConfig
 
 from abmcts.errors import AbmctsError
+from abmcts.experiment.cli import entry
 from abmcts.experiment.compare import write_comparison
 from abmcts.experiment.validate import validate_config
 
@@ -25,4 +26,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)

@@ -9,7 +9,7 @@ from functools import partial
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from abmcts.experiment.cli import run_stages
+from abmcts.experiment.cli import entry, run_stages
 from abmcts.experiment.estimate import estimate_stage
 
 
@@ -21,4 +21,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)

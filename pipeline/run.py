@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-from abmcts.experiment.cli import run_stages
+from abmcts.experiment.cli import entry, run_stages
 from abmcts.experiment.stages.fetch import fetch_stage
 from abmcts.experiment.stages.score import score_stage
 from abmcts.experiment.stages.search import search_stage
@@ -18,4 +18,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)

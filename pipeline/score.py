@@ -3,7 +3,7 @@
 import hydra
 from omegaconf import DictConfig
 
-from abmcts.experiment.cli import run_stages
+from abmcts.experiment.cli import entry, run_stages
 from abmcts.experiment.stages.score import score_stage
 
 
@@ -13,4 +13,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)

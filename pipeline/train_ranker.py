@@ -6,7 +6,7 @@ python pipeline/train_ranker.py data=arc1_training experiment=full selection=lea
 import hydra
 from omegaconf import DictConfig
 
-from abmcts.experiment.cli import run_stages
+from abmcts.experiment.cli import entry, run_stages
 from abmcts.experiment.stages.train_ranker import train_ranker_stage
 
 
@@ -16,4 +16,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)
