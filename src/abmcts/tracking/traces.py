@@ -175,7 +175,7 @@ def traced_tasks(tracking_uri: str, experiment_id: str, run_id: str) -> set[str]
     client, found, token = MlflowClient(tracking_uri), set(), None
     while True:
         page = client.search_traces(
-            experiment_ids=[experiment_id],
+            locations=[experiment_id],
             run_id=run_id,
             max_results=500,
             page_token=token,
