@@ -1,6 +1,9 @@
 """Compare every scored run under run.root: table with 95% intervals, paired tests, means over seeds,
 and the pass@k and pass@2 figures with their intervals (markdown/JSON in run.root/_comparison)."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import sys
 from pathlib import Path
 

@@ -4,6 +4,9 @@ model call (same config as the run; see abmcts.experiment.estimate for the assum
   python pipeline/estimate.py models=frontier experiment=full +estimate.latency_s=60
 """
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 from functools import partial
 
 import hydra

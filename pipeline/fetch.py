@@ -1,5 +1,8 @@
 """Stage 1: write the ARC split's task inputs and, separately, its solutions."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import hydra
 from omegaconf import DictConfig
 

@@ -1,5 +1,8 @@
 """All four stages in one process: the quick start, and one MLflow run per Hydra multirun job."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import hydra
 from omegaconf import DictConfig
 

@@ -1,5 +1,8 @@
 """Stage 4: Pass@k, Pass@2, official and Kaggle scores, plots, MLflow run."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import hydra
 from omegaconf import DictConfig
 

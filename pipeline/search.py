@@ -1,5 +1,8 @@
 """Stage 2: run the configured tree search on every task (parallel, cached, resumable)."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import hydra
 from omegaconf import DictConfig
 

@@ -1,5 +1,8 @@
 """Stage 3: choose two attempts per test input (named so it does not shadow the stdlib `select`)."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import hydra
 from omegaconf import DictConfig
 

@@ -3,6 +3,9 @@
 python pipeline/train_ranker.py data=arc1_training experiment=full selection=learned_ranker
 """
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import hydra
 from omegaconf import DictConfig
 

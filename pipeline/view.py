@@ -6,6 +6,9 @@ Task ids are the arguments without `=`; the page goes to runs/<run>/views/<task_
 outputs are shown only once the run's selection has been scored.
 """
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import sys
 
 import hydra

@@ -54,3 +54,21 @@ def test_unpriced_and_unbounded_models_are_shown_as_such(tmp_path):
     ]
     unpriced, unbounded = estimate_run(cfg, tasks)
     assert math.isnan(unpriced.cost_usd[0]) and math.isinf(unbounded.cost_usd[1])
+    assert math.isinf(unbounded.completion_tokens[1])  # no finite worst-case tokens beside inf cost
+    text = format_estimate([unpriced, unbounded], cfg)
+    run_line = text.splitlines()[-1]
+    assert "nan" not in text.lower() and "no price" in text
+    assert run_line.startswith("run: cost ") and "(without nop: no price)" in run_line
+    assert "unbounded worst" in run_line
+    nomax_row = next(line for line in text.splitlines() if line.startswith("nomax"))
+    assert nomax_row.count("unbounded") == 2  # its worst-case completion tokens and cost
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0, "0 s"), (45.4, "45 s"), (600, "10 min"), (75000, "20 h 50 min"), (7200, "2 h"), (190800, "2 d 5 h")],
+)
+def test_wall_time_reads_as_a_duration(seconds, shown):
+    from abmcts.experiment.estimate import duration
+
+    assert duration(seconds) == shown and duration(math.inf) == "unbounded"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,13 +13,13 @@ from typing import Any
 
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
+from abmcts.experiment.interrupt import INTERRUPTED, INTERRUPTED_LINE
 from abmcts.experiment.keys import did_you_mean, is_known, schema_keys
 from abmcts.experiment.shared import anchor_shared_paths
 from abmcts.experiment.validate import validate_config
 
 Stage = Callable[[RootConfig], dict[str, Any]]
 SUMMARY_KEYS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
-INTERRUPTED = 130  # the shell's exit status for Ctrl-C
 
 
 def entry(main: Callable[[], None]) -> None:
@@ -29,6 +30,7 @@ def entry(main: Callable[[], None]) -> None:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt: run_stages reports it
     main()
 
 
@@ -81,10 +83,5 @@ def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        print(
-            "interrupted: finished trees, checkpoints and the response cache are kept; "
-            "rerun the same command to resume",
-            file=sys.stderr,
-            flush=True,
-        )
+        print(INTERRUPTED_LINE, file=sys.stderr, flush=True)
         sys.exit(INTERRUPTED)
