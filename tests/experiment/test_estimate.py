@@ -72,3 +72,19 @@ def test_wall_time_reads_as_a_duration(seconds, shown):
     from abmcts.experiment.estimate import duration
 
     assert duration(seconds) == shown and duration(math.inf) == "unbounded"
+
+
+def test_the_run_summary_is_json_without_nan(tmp_path):
+    import json
+
+    from abmcts.experiment.estimate import estimate_summary
+
+    cfg = smoke_config(tmp_path, "run", "data.limit=1", "search.budget=4")
+    fetch_stage(cfg)
+    cfg.models.specs = [
+        ModelSpec(name="nop", model="openai/no-such-price"),
+        ModelSpec(name="nomax", model="openai/x", input_cost_per_token=1e-6, output_cost_per_token=1e-6),
+    ]
+    summary = estimate_summary(estimate_run(cfg, list(load_run_tasks(cfg).values())))
+    text = json.dumps(summary, allow_nan=False)  # strict JSON: no NaN, no Infinity
+    assert summary["unpriced"] == ["nop"] and summary["cost_usd"][1] is None and "NaN" not in text

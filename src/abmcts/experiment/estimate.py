@@ -195,7 +195,16 @@ def format_estimate(rows: list[ModelEstimate], cfg: RootConfig) -> str:
 
 
 def estimate_summary(rows: list[ModelEstimate]) -> dict[str, Any]:
-    return {r.name: {"calls": r.calls, "cost_usd": r.cost_usd, "wall_s": r.wall_s} for r in rows}
+    """The run's totals as JSON (the entry point prints it after the table): cost without the
+    unpriced models (named), null where unbounded; wall time as durations."""
+    priced = [r for r in rows if not math.isnan(r.cost_usd[0])]
+    cost = [sum(r.cost_usd[k] for r in priced) for k in (0, 1)]
+    return {
+        "calls": sum(r.calls for r in rows),
+        "cost_usd": [None if math.isinf(c) else round(c, 2) for c in cost],
+        "unpriced": [r.name for r in rows if math.isnan(r.cost_usd[0])],
+        "wall": [duration(max(r.wall_s[k] for r in rows)) for k in (0, 1)],
+    }
 
 
 def estimate_stage(cfg: RootConfig, **options: Any) -> dict[str, Any]:
