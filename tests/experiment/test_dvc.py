@@ -211,6 +211,15 @@ def test_plain_runs_and_the_cache_survive_dvc_experiments(dvc_repo, tmp_path):
     images = sorted(p.name for p in (out / "static").iterdir())
     assert len(images) == 6 and all(p.endswith(".png") for p in images)
     assert page.count("<img") == 6
+    # and a browser with no network draws them: the screenshot is mostly not blank page
+    from PIL import Image
+
+    from abmcts.treeview.browser import screenshot
+
+    shot = screenshot((out / "index.html").as_uri(), tmp_path / "plots.png", size="1400,1000")
+    gray = Image.open(shot).convert("L")
+    drawn = sum(gray.histogram()[:200])  # pixels darker than the page
+    assert drawn > 0.05 * gray.width * gray.height
 
 
 @pytest.mark.slow
