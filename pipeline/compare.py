@@ -1,6 +1,9 @@
 """Compare every scored run under run.root: table with 95% intervals, paired tests, means over seeds,
 and the pass@k and pass@2 figures with their intervals (markdown/JSON in run.root/_comparison)."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import sys
 from pathlib import Path
 
@@ -8,6 +11,7 @@ import hydra
 from omegaconf import DictConfig
 
 from abmcts.errors import AbmctsError
+from abmcts.experiment.cli import entry
 from abmcts.experiment.compare import write_comparison
 from abmcts.experiment.validate import validate_config
 
@@ -25,4 +29,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)

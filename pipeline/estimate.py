@@ -4,12 +4,15 @@ model call (same config as the run; see abmcts.experiment.estimate for the assum
   python pipeline/estimate.py models=frontier experiment=full +estimate.latency_s=60
 """
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 from functools import partial
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from abmcts.experiment.cli import run_stages
+from abmcts.experiment.cli import entry, run_stages
 from abmcts.experiment.estimate import estimate_stage
 
 
@@ -21,4 +24,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)

@@ -1,9 +1,12 @@
 """All four stages in one process: the quick start, and one MLflow run per Hydra multirun job."""
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import hydra
 from omegaconf import DictConfig
 
-from abmcts.experiment.cli import run_stages
+from abmcts.experiment.cli import entry, run_stages
 from abmcts.experiment.stages.fetch import fetch_stage
 from abmcts.experiment.stages.score import score_stage
 from abmcts.experiment.stages.search import search_stage
@@ -18,4 +21,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    entry(main)

@@ -6,12 +6,16 @@ Task ids are the arguments without `=`; the page goes to runs/<run>/views/<task_
 outputs are shown only once the run's selection has been scored.
 """
 
+import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
+
+# isort: split
 import sys
 
 import hydra
 from omegaconf import DictConfig
 
 from abmcts.errors import AbmctsError
+from abmcts.experiment.cli import entry
 from abmcts.experiment.validate import validate_config
 from abmcts.experiment.view import RunView
 
@@ -35,4 +39,4 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     TASK_IDS.extend(a for a in sys.argv[1:] if "=" not in a and not a.startswith("-"))
     sys.argv[1:] = [a for a in sys.argv[1:] if a not in TASK_IDS]
-    main()
+    entry(main)

@@ -101,13 +101,19 @@ def plot_model_allocation(trees: Trees, path: str | os.PathLike) -> Path:
 
 
 def plot_cost(trees: Trees, path: str | os.PathLike) -> Path:
-    """Per model: total cost (left) and prompt/completion tokens (right)."""
+    """Per model: total cost (left) and prompt/completion tokens (right). A run that cost nothing
+    (offline models) shows its calls on the left instead of empty axes around zero."""
     usage = usage_by_model(trees)
     names = list(usage)
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.bar(names, [u.cost for u in usage.values()])
-    left.set_ylabel("cost (USD)")
+    if any(u.cost for u in usage.values()):
+        left.bar(names, [u.cost for u in usage.values()])
+        left.set_ylabel("cost (USD)")
+    else:
+        left.bar(names, [u.calls for u in usage.values()])
+        left.set_ylabel("calls")
+        left.set_title("no cost recorded (0 USD): calls per model", fontsize=9)
     prompt = [u.prompt_tokens for u in usage.values()]
     right.bar(names, prompt, label="prompt")
     right.bar(names, [u.completion_tokens for u in usage.values()], bottom=prompt, label="completion")

@@ -103,3 +103,20 @@ def test_runs_on_different_tasks_are_not_paired(tmp_path):
     write_metrics(tmp_path, "r2", "sakana", 0.6, [0.6], rows)
     write_comparison(tmp_path, tmp_path / "out")
     assert json.loads((tmp_path / "out" / "comparison.json").read_text())["paired"] == []
+
+
+def test_strategies_that_agree_on_every_task_are_one_line(tmp_path):
+    rows = per_task([1, 0, 1, 0], [1, None, 2, None], budget=4)
+    for selection in ("sakana", "majority_vote", "reward_earliest"):
+        write_metrics(tmp_path, "run-a", selection, 0.5, [0.25, 0.5, 0.5, 0.5], rows)
+    write_comparison(tmp_path, tmp_path / "out")
+    report = (tmp_path / "out" / "comparison.md").read_text()
+    assert "no run or strategy differs (all 3 pairs agree on every task)" in report
+    assert "| metric | a | b |" not in report  # no table of zero differences
+    write_metrics(
+        tmp_path, "run-a", "hedge", 0.25, [0.25, 0.5, 0.5, 0.5], per_task([1, 0, 0, 0], [1, None, 2, None], 4)
+    )
+    write_comparison(tmp_path, tmp_path / "out")
+    report = (tmp_path / "out" / "comparison.md").read_text()
+    assert "3 pairs that agree on every task not shown" in report
+    assert report.count("| pass_at_2 | run-a/") == 3  # hedge against each of the others

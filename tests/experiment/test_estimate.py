@@ -54,3 +54,37 @@ def test_unpriced_and_unbounded_models_are_shown_as_such(tmp_path):
     ]
     unpriced, unbounded = estimate_run(cfg, tasks)
     assert math.isnan(unpriced.cost_usd[0]) and math.isinf(unbounded.cost_usd[1])
+    assert math.isinf(unbounded.completion_tokens[1])  # no finite worst-case tokens beside inf cost
+    text = format_estimate([unpriced, unbounded], cfg)
+    run_line = text.splitlines()[-1]
+    assert "nan" not in text.lower() and "no price" in text
+    assert run_line.startswith("run: cost ") and "(without nop: no price)" in run_line
+    assert "unbounded worst" in run_line
+    nomax_row = next(line for line in text.splitlines() if line.startswith("nomax"))
+    assert nomax_row.count("unbounded") == 2  # its worst-case completion tokens and cost
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0, "0 s"), (45.4, "45 s"), (600, "10 min"), (75000, "20 h 50 min"), (7200, "2 h"), (190800, "2 d 5 h")],
+)
+def test_wall_time_reads_as_a_duration(seconds, shown):
+    from abmcts.experiment.estimate import duration
+
+    assert duration(seconds) == shown and duration(math.inf) == "unbounded"
+
+
+def test_the_run_summary_is_json_without_nan(tmp_path):
+    import json
+
+    from abmcts.experiment.estimate import estimate_summary
+
+    cfg = smoke_config(tmp_path, "run", "data.limit=1", "search.budget=4")
+    fetch_stage(cfg)
+    cfg.models.specs = [
+        ModelSpec(name="nop", model="openai/no-such-price"),
+        ModelSpec(name="nomax", model="openai/x", input_cost_per_token=1e-6, output_cost_per_token=1e-6),
+    ]
+    summary = estimate_summary(estimate_run(cfg, list(load_run_tasks(cfg).values())))
+    text = json.dumps(summary, allow_nan=False)  # strict JSON: no NaN, no Infinity
+    assert summary["unpriced"] == ["nop"] and summary["cost_usd"][1] is None and "NaN" not in text

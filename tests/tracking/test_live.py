@@ -78,11 +78,13 @@ def test_traces_are_read_from_the_finished_tree_file(tmp_path, monkeypatch):
         return "trace"
 
     monkeypatch.setattr("abmcts.tracking.live.task_trace", fake_trace)
+    # t2 was traced by an earlier invocation of this run: it is not traced again
+    monkeypatch.setattr("abmcts.tracking.live.traced_tasks", lambda uri, exp, run: {"t2"})
     monitor = SearchMonitor(Tracker(SimpleNamespace(), "0", "run"), cfg)
     added = []
     monitor.traces.add = added.append
     monitor(summary("t1", 2, 1.0, cached=[True, False]) | {"timings_s": {"task": 1.5}})
-    monitor(summary("t2", 2, 1.0, cached=[None, None]))  # resumed complete: nothing new, no trace
+    monitor(summary("t2", 2, 1.0, cached=[None, None]))
     monitor.close()
     assert seen == {"task": "t1", "ids": [0, 1], "cached": [True, False], "wall_s": 1.5} and added == [
         "trace"

@@ -52,15 +52,18 @@ def test_a_stage_run_is_tagged_with_provenance_and_the_dataset(tmp_path, store):
 def test_interrupt_kills_and_error_fails_with_the_reason(tmp_path, store, monkeypatch):
     monkeypatch.setenv("CANARY_API_KEY", "sk-canary-0123456789")
     cfg = tracked_config(tmp_path, store, "ends")
-    with pytest.raises(KeyboardInterrupt), stage_run(cfg, "search"):
-        raise KeyboardInterrupt
-    runs.forget_open_runs()
-    with pytest.raises(ValueError), stage_run(cfg, "search"):
-        raise ValueError("bad thing")
-    runs.forget_open_runs()
-    with pytest.raises(RuntimeError), stage_run(cfg, "search"):
-        raise RuntimeError("key sk-canary-0123456789 leaked")
-    _, (killed, failed, secret) = all_runs(cfg)
+    ended = []
+    for exc in (
+        KeyboardInterrupt(),
+        ValueError("bad thing"),
+        RuntimeError("key sk-canary-0123456789 leaked"),
+    ):
+        runs.forget_open_runs()  # each attempt in its own process: it reopens the run's one pipeline run
+        with pytest.raises(type(exc)), stage_run(cfg, "search"):
+            raise exc
+        _, (run,) = all_runs(cfg)
+        ended.append(run)
+    killed, failed, secret = ended
     assert killed.info.status == "KILLED" and "KeyboardInterrupt" in killed.data.tags[END_REASON]
     assert (
         failed.info.status == "FAILED"
@@ -78,13 +81,16 @@ def test_later_stages_join_the_search_run_even_from_another_process(tmp_path, st
     with stage_run(cfg, "score") as score:
         pass
     assert score.run_id == search.run_id
-    with stage_run(cfg, "search") as again:  # a new search outside a sweep: a new pipeline run
-        pass
-    assert again.run_id == search.run_id  # ... unless this process already holds the run open
     runs.forget_open_runs()
-    with stage_run(cfg, "search") as fresh:
+    with stage_run(cfg, "search") as resumed:  # the same run searched again (a resume): reopened
+        pass
+    assert resumed.run_id == search.run_id
+    other = tracked_config(tmp_path, store, "join", "data.limit=1")  # another run: another pipeline run
+    with stage_run(other, "search") as fresh:
         pass
     assert fresh.run_id != search.run_id
+    client, found = all_runs(cfg)
+    assert len(found) == 2 and found[0].data.tags["mlflow.source.name"]
 
 
 def test_multirun_jobs_nest_under_one_parent(tmp_path, store, monkeypatch):

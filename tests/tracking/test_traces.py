@@ -34,11 +34,11 @@ def write(store, *traces):
     return run_id, writer.written
 
 
-def test_a_task_trace_has_one_llm_span_per_new_call(store):
+def test_a_task_trace_has_one_llm_span_per_call(store):
     import mlflow
 
     nodes = [
-        node(0, None, "m/a", 0.0),  # resumed from a checkpoint: not traced again
+        node(0, None, "m/a", 0.0),  # resumed from a checkpoint: traced, cache use unknown (null)
         node(1, 0, "m/a", 1.0),
         node(2, None, "m/b", 0.0, code=None, error="RateLimitError: slow down"),
     ]
@@ -47,11 +47,12 @@ def test_a_task_trace_has_one_llm_span_per_new_call(store):
     (trace,) = mlflow.search_traces(locations=[store[2]], run_id=run_id, return_type="list")
     assert trace.info.trace_id == trace_id and trace.info.tags["abmcts.task_id"] == "t1"
     assert trace.info.tags["mlflow.traceName"] == "task t1"
-    assert trace.info.token_usage == {"input_tokens": 203, "output_tokens": 20, "total_tokens": 223}
+    assert trace.info.token_usage == {"input_tokens": 303, "output_tokens": 30, "total_tokens": 333}
     root, *spans = trace.data.spans
-    assert [s.name for s in spans] == ["m/a", "m/b"]
+    assert [s.name for s in spans] == ["m/a", "m/a", "m/b"]
     assert all(s.span_type == "LLM" and s.parent_id == root.span_id for s in spans)
-    ok, failed = spans
+    resumed, ok, failed = spans
+    assert resumed.attributes["abmcts.cached"] is None
     assert ok.attributes["abmcts.cached"] is True and failed.attributes["abmcts.cached"] is False
     assert ok.attributes["abmcts.reward"] == 1.0 and ok.attributes["mlflow.llm.model"] == "m/a"
     assert ok.attributes["mlflow.chat.tokenUsage"]["total_tokens"] == 111
@@ -77,8 +78,8 @@ def test_calls_without_latency_share_the_task_wall_time(store):
     assert [s.end_time_ns - s.start_time_ns for s in spans] == [500_000_000] * 4
 
 
-def test_nothing_new_means_no_trace():
-    assert task_trace("t", [node(0, None, "m", 0.0)], [None], time.time_ns()) is None
+def test_no_calls_means_no_trace():
+    assert task_trace("t", [], [], time.time_ns()) is None
 
 
 def test_sampling_is_deterministic_and_near_the_fraction():

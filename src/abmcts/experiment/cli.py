@@ -1,30 +1,78 @@
-"""What every pipeline entry point does around its stages: validate, run, report errors in one line."""
+"""What every pipeline entry point does around its stages: check the command line, validate, run,
+report errors and interruptions in one line."""
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from abmcts.errors import AbmctsError
+from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
+from abmcts.experiment.interrupt import INTERRUPTED, INTERRUPTED_LINE
+from abmcts.experiment.keys import did_you_mean, is_known, schema_keys
+from abmcts.experiment.shared import anchor_shared_paths
 from abmcts.experiment.validate import validate_config
 
 Stage = Callable[[RootConfig], dict[str, Any]]
 SUMMARY_KEYS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
 
 
+def entry(main: Callable[[], None]) -> None:
+    """Run a pipeline script's Hydra `main` after checking the command line's keys: a typo stops
+    here with one line and the nearest key, instead of Hydra's advice to add it with `+`."""
+    try:
+        check_overrides(sys.argv[1:], Path(sys.argv[0]).resolve().parent.parent / "conf")
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt: run_stages reports it
+    main()
+
+
+def check_overrides(argv: list[str], conf_dir: Path) -> None:
+    """ConfigError for an override of a key the schema does not have, or a group option that does
+    not exist (appending with `+` or deleting with `~` is left to Hydra)."""
+    from hydra._internal.utils import get_args_parser
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    args, _ = get_args_parser().parse_known_args(argv)
+    try:
+        overrides = OverridesParser.create().parse_overrides(args.overrides)
+    except Exception:  # noqa: BLE001 - a malformed override: Hydra's own message says where
+        return
+    folders = [p for p in conf_dir.iterdir() if p.is_dir()] if conf_dir.is_dir() else []
+    groups = {p.name: sorted(f.stem for f in p.glob("*.yaml")) for p in folders}
+    for override in overrides:
+        key = override.key_or_group
+        if override.is_add() or override.is_force_add() or override.is_delete() or key.startswith("hydra"):
+            continue
+        if key in groups:
+            values = override.sweep_string_iterator() if override.is_sweep_override() else [override.value()]
+            for value in values:
+                if isinstance(value, str) and value not in groups[key]:
+                    raise ConfigError(
+                        f"config {key}={value}: no such option{did_you_mean(value, groups[key])} "
+                        f"(options: {', '.join(groups[key])})"
+                    )
+        elif not is_known(key):
+            near = did_you_mean(key, [*schema_keys(), *groups])
+            raise ConfigError(f"unknown config key {key!r}{near}")
+
+
 def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:
     """Validate the whole config (every name in it) once, then run the stages in order.
 
     A known error exits 2 with one line naming what is wrong, before the first stage if the
-    config is at fault.
+    config is at fault. Ctrl-C exits 130 with one line: what is done is on disk, a rerun resumes.
     """
     logging.getLogger("abmcts").setLevel(logging.INFO)
     try:
-        root = validate_config(cfg)
+        root = anchor_shared_paths(validate_config(cfg))
         result: dict[str, Any] = {}
         for name, stage in stages.items():
             result = stage(root)
@@ -34,3 +82,6 @@ def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:
     except AbmctsError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
+    except KeyboardInterrupt:
+        print(INTERRUPTED_LINE, file=sys.stderr, flush=True)
+        sys.exit(INTERRUPTED)

@@ -152,15 +152,27 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def identical(pair: dict[str, Any]) -> bool:
+    """A paired test of two vectors equal on every task (no difference, not even within the interval)."""
+    return pair["diff"] == 0 and pair["ci_low"] == 0 and pair["ci_high"] == 0
+
+
 def markdown_report(
     rows: list[dict[str, Any]], paired: list[dict[str, Any]], seeds: list[dict[str, Any]]
 ) -> str:
     """The table (intervals in brackets: 95% bootstrap over tasks), then paired tests and seeds."""
     parts = [markdown_table(rows)]
-    if paired:
-        parts.append("\nPaired tests (a - b on the same tasks; p: exact McNemar)\n\n")
+    differing = [p for p in paired if not identical(p)]
+    if paired and not differing:
+        parts.append(
+            f"\nPaired tests: no run or strategy differs (all {len(paired)} pairs agree on every task)\n"
+        )
+    elif differing:
+        same = len(paired) - len(differing)
+        parts.append("\nPaired tests (a - b on the same tasks; p: exact McNemar)")
+        parts.append(f"; {same} pairs that agree on every task not shown\n\n" if same else "\n\n")
         parts.append("| metric | a | b | tasks | diff [95% CI] | p_value |\n|---|---|---|---|---|---|\n")
-        for p in paired:
+        for p in differing:
             parts.append(
                 f"| {p['metric']} | {p['a']} | {p['b']} | {p['n_tasks']} | "
                 f"{p['diff']:+.3f} [{p['ci_low']:+.3f}, {p['ci_high']:+.3f}] | {p['p_value']:.3g} |\n"

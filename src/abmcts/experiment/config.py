@@ -121,6 +121,9 @@ class CacheConfig:
 class RunConfig:
     name: str = "default"
     root: str = "runs"
+    # A fixed directory for the run instead of <root>/<name> (its selection in <dir>/selection):
+    # DVC's stages set exp (abmcts.experiment.paths). Not part of a run's settings.
+    dir: str | None = None
     max_cost_usd: float | None = None  # spend cap for the whole run; null = none
     # calls for the whole run, settled tasks stopping early (abmcts.experiment.callbudget); null =
     # every task gets search.budget calls

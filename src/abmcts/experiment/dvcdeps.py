@@ -22,6 +22,7 @@ USES = {
     "src/abmcts/select/ranker.py": ("src/abmcts/select/ranker_v1.json",),
 }
 SOURCE_SUFFIXES = (".py", ".json")
+CODE_DIRS = ("src/", "pipeline/")
 
 
 def stage_files(repo: Path, stage: str) -> set[str]:
@@ -51,10 +52,10 @@ def compress(repo: Path, files: set[str]) -> list[str]:
 
 
 def expand(repo: Path, deps: list[str]) -> set[str]:
-    """The code files named by dvc.yaml deps (folders expanded); data deps (`${...}`) are skipped."""
+    """The code files named by dvc.yaml deps (folders expanded); data and run deps are skipped."""
     files: set[str] = set()
     for dep in deps:
-        if not dep.startswith("${"):
+        if dep.startswith(CODE_DIRS):
             files |= _sources(repo, repo / dep) if (repo / dep).is_dir() else {dep}
     return files
 
@@ -71,7 +72,7 @@ def rewrite_dvc_yaml(repo: Path) -> str:
     for line in (repo / "dvc.yaml").read_text().splitlines(keepends=True):
         if line.startswith("  ") and not line.startswith("   ") and line.strip().endswith(":"):
             stage = line.strip()[:-1]
-        is_code = line.startswith("      - ") and line[8:].startswith(("src/", "pipeline/"))
+        is_code = line.startswith("      - ") and line[8:].startswith(CODE_DIRS)
         if stage in STAGES and is_code:
             continue
         out.append(line)

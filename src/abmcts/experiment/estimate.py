@@ -7,7 +7,8 @@ From the configured run: the selected tasks' rendered prompts, the budget, each 
 * half the calls are initial prompts and half refinements (repeated sampling: all initial); a
   refinement prompt is rendered with a parent program of `code_chars` characters whose outputs are
   the task's train outputs;
-* a model with no known price shows nan; without max_tokens the worst case is unbounded (inf);
+* a model with no known price shows "no price" and is left out of the run total (named there);
+  without max_tokens its worst-case completion tokens and cost are unbounded;
 * tokens: expected = characters / 4 (the usual ~4 characters per token; no tokenizer download),
   worst case = the byte bound `pricing.prompt_token_bound`; completion tokens: expected =
   `completion_tokens` (default: half of max_tokens), worst = max_tokens;
@@ -40,7 +41,7 @@ class ModelEstimate:
     name: str
     calls: int
     prompt_tokens: tuple[int, int]  # (expected, worst) over the run
-    completion_tokens: tuple[int, int]
+    completion_tokens: tuple[int, float]  # worst: inf without max_tokens
     cost_usd: tuple[float, float]
     wall_s: tuple[float, float]
 
@@ -85,7 +86,9 @@ def estimate_run(
         exp_out = completion_tokens or (max_out // 2 if max_out else DEFAULT_COMPLETION_TOKENS)
         worst_out = max_out or exp_out
         prompt = (round(per_call_prompt * calls), worst_prompt * calls)
-        completion = (exp_out * calls, worst_out * calls)
+        # no max_tokens: nothing bounds an answer, so the worst case is unbounded (as its cost is)
+        unbounded = not spec.is_offline and not max_out
+        completion = (exp_out * calls, math.inf if unbounded else worst_out * calls)
         cost = _costs(spec, round(per_call_prompt), exp_out, worst_prompt, worst_out, calls)
         lat = (0.0, 0.0) if spec.is_offline else (latency_s, spec.timeout_s)
         wall = tuple(
@@ -117,22 +120,69 @@ def _wall(
     return max(chain, through_limit, through_tasks, *per_minute)
 
 
+def duration(seconds: float) -> str:
+    """Seconds for a person: `45 s`, `12 min`, `3 h 20 min`, `2 d 5 h`; `unbounded` for inf."""
+    if math.isinf(seconds):
+        return "unbounded"
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{round(s / 60)} min"
+    if s < 86400:
+        h, m = divmod(round(s / 60), 60)
+        return f"{h} h {m} min" if m else f"{h} h"
+    d, h = divmod(round(s / 3600), 24)
+    return f"{d} d {h} h" if h else f"{d} d"
+
+
+def _count(value: float) -> str:
+    return "unbounded" if math.isinf(value) else f"{value:,.0f}"
+
+
+def _usd(value: float) -> str:
+    return "no price" if math.isnan(value) else "unbounded" if math.isinf(value) else f"{value:,.2f}"
+
+
 def format_estimate(rows: list[ModelEstimate], cfg: RootConfig) -> str:
-    """A table, then the run's totals against its caps."""
-    lines = [
-        f"{'model':<24} {'calls':>7} {'prompt tok (exp/worst)':>24} {'completion tok':>20} "
-        f"{'cost USD (exp/worst)':>22} {'wall s (exp/worst)':>20}"
-    ]
+    """A table, then the run's totals against its caps. A model with no price is left out of the
+    totals (and named), so one unpriced model does not make the whole run `nan`."""
+    header = (
+        "model",
+        "calls",
+        "prompt tok (exp/worst)",
+        "completion tok",
+        "cost USD (exp/worst)",
+        "wall (exp/worst)",
+    )
+    table = [header]
     for r in rows:
-        lines.append(
-            f"{r.name:<24} {r.calls:>7} {r.prompt_tokens[0]:>11}/{r.prompt_tokens[1]:<12} "
-            f"{r.completion_tokens[0]:>9}/{r.completion_tokens[1]:<10} "
-            f"{r.cost_usd[0]:>10.2f}/{r.cost_usd[1]:<11.2f} {r.wall_s[0]:>9.0f}/{r.wall_s[1]:<10.0f}"
+        table.append(
+            (
+                r.name,
+                f"{r.calls:,}",
+                f"{_count(r.prompt_tokens[0])} / {_count(r.prompt_tokens[1])}",
+                f"{_count(r.completion_tokens[0])} / {_count(r.completion_tokens[1])}",
+                f"{_usd(r.cost_usd[0])} / {_usd(r.cost_usd[1])}",
+                f"{duration(r.wall_s[0])} / {duration(r.wall_s[1])}",
+            )
         )
-    cost = (sum(r.cost_usd[0] for r in rows), sum(r.cost_usd[1] for r in rows))
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in table
+    ]
+    priced = [r for r in rows if not math.isnan(r.cost_usd[0])]
+    unpriced = [r.name for r in rows if math.isnan(r.cost_usd[0])]
+    cost = (sum(r.cost_usd[0] for r in priced), sum(r.cost_usd[1] for r in priced))
     wall = (max(r.wall_s[0] for r in rows), max(r.wall_s[1] for r in rows))
+    without = f" (without {', '.join(unpriced)}: no price)" if unpriced else ""
     lines.append(
-        f"run: cost {cost[0]:.2f} USD expected, {cost[1]:.2f} worst; wall {wall[0]:.0f} s expected, {wall[1]:.0f} s worst"
+        f"run: cost {_usd(cost[0])} USD expected, {_usd(cost[1])} worst{without}; "
+        f"wall {duration(wall[0])} expected, {duration(wall[1])} worst"
     )
     if cfg.run.max_cost_usd is not None:
         fits = (
@@ -145,7 +195,16 @@ def format_estimate(rows: list[ModelEstimate], cfg: RootConfig) -> str:
 
 
 def estimate_summary(rows: list[ModelEstimate]) -> dict[str, Any]:
-    return {r.name: {"calls": r.calls, "cost_usd": r.cost_usd, "wall_s": r.wall_s} for r in rows}
+    """The run's totals as JSON (the entry point prints it after the table): cost without the
+    unpriced models (named), null where unbounded; wall time as durations."""
+    priced = [r for r in rows if not math.isnan(r.cost_usd[0])]
+    cost = [sum(r.cost_usd[k] for r in priced) for k in (0, 1)]
+    return {
+        "calls": sum(r.calls for r in rows),
+        "cost_usd": [None if math.isinf(c) else round(c, 2) for c in cost],
+        "unpriced": [r.name for r in rows if math.isnan(r.cost_usd[0])],
+        "wall": [duration(max(r.wall_s[k] for r in rows)) for k in (0, 1)],
+    }
 
 
 def estimate_stage(cfg: RootConfig, **options: Any) -> dict[str, Any]:

@@ -352,7 +352,7 @@ def run_tasks(
             build_client(cfg).close()  # fail fast: unknown model, missing key, unpriced model under a cap
         check_caps(cfg, tasks)
         bar = stack.enter_context(
-            contextlib.closing(RunProgress(len(jobs), f"search {cfg.run.name}", progress, spent))
+            contextlib.closing(RunProgress(len(jobs), f"search {cfg.run.name}", progress))
         )
 
         def report(kind: str, payload: Any) -> None:

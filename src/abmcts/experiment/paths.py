@@ -1,4 +1,11 @@
-"""Where each stage reads and writes: one place, so stages and dvc.yaml agree."""
+"""Where each stage reads and writes: one place, so stages and dvc.yaml agree.
+
+Two layouts share this code. A named run (plain runs, Hydra multiruns) lives in
+`<run.root>/<run.name>/`, one folder per selection strategy inside. DVC's run lives at the fixed
+`run.dir` (`exp/`, set by dvc.yaml's commands) with its one selection in `exp/selection/`: fixed
+paths are what let `dvc exp show`, `dvc plots diff` and `dvc exp apply` compare and restore
+experiments, and they never overlap `runs/`, so neither layout deletes the other's files.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from abmcts.experiment.config import RootConfig
+
+DVC_RUN_DIR = "exp"  # run.dir of every DVC stage (dvc.yaml; tests/experiment/test_dvc.py checks)
+FIXED_SELECTION_DIR = "selection"  # the selection folder of a run with a fixed run.dir
 
 
 @dataclass(frozen=True)
@@ -15,6 +25,7 @@ class RunPaths:
     run_dir: Path
     config: Path
     provenance: Path
+    task_ids: Path
     trees: Path
     search_summary: Path
     selection_dir: Path
@@ -23,6 +34,7 @@ class RunPaths:
     submission: Path
     submissions: Path
     metrics: Path
+    summary: Path
     pass_at_k: Path
     per_task: Path
     plots: Path
@@ -30,14 +42,19 @@ class RunPaths:
     @classmethod
     def of(cls, cfg: RootConfig) -> RunPaths:
         data = Path(cfg.data_dir) / cfg.data.name
-        run = Path(cfg.run.root) / cfg.run.name
-        sel = run / cfg.selection.name
+        if cfg.run.dir is not None:
+            run = Path(cfg.run.dir)
+            sel = run / FIXED_SELECTION_DIR
+        else:
+            run = Path(cfg.run.root) / cfg.run.name
+            sel = run / cfg.selection.name
         return cls(
             tasks=data / "tasks.json",
             solutions=data / "solutions.json",
             run_dir=run,
             config=run / "config.yaml",
             provenance=run / "provenance.json",
+            task_ids=run / "task_ids.json",
             trees=run / "trees",
             search_summary=run / "search_summary.json",
             selection_dir=sel,
@@ -46,6 +63,7 @@ class RunPaths:
             submission=sel / "submission.json",
             submissions=sel / "submissions",
             metrics=sel / "metrics.json",
+            summary=sel / "summary.json",
             pass_at_k=sel / "pass_at_k.json",
             per_task=sel / "per_task.json",
             plots=sel / "plots",

@@ -8,6 +8,7 @@ the first stage before it does any work instead of failing a later one or a work
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 from typing import Any
 
@@ -16,6 +17,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
+from abmcts.experiment.keys import did_you_mean, schema_keys
 
 
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
@@ -32,7 +34,22 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
     _check_finite(root, "")
     _check_ranges(root)
     _check_names(root)
+    _check_extras(root)
     return root
+
+
+# The optional extra an executor backend needs, and a module that is there only when it is installed.
+BACKEND_EXTRAS = {"dask": ("dask", "distributed"), "ray": ("ray", "ray")}
+
+
+def _check_extras(root: RootConfig) -> None:
+    backend = root.executor.backend
+    if backend in BACKEND_EXTRAS:
+        extra, module = BACKEND_EXTRAS[backend]
+        if importlib.util.find_spec(module) is None:
+            raise ConfigError(
+                f"config executor={backend}: needs the {extra!r} extra (pip install 'abmcts[{extra}]')"
+            )
 
 
 def _check_choices(node: Any, prefix: str) -> None:
@@ -131,4 +148,6 @@ def _one_line(exc: Exception) -> str:
     keep = [line for line in lines if not line.startswith(("object_type", "full_key:"))]
     full_key = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("full_key:")), "")
     head = keep[0] if keep else type(exc).__name__
+    if full_key and head.startswith("Key ") and " not in " in head:  # a misspelt key: name the nearest
+        head += did_you_mean(full_key, schema_keys())
     return f"config {full_key}: {head}" if full_key else f"config: {head}"

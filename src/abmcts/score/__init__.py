@@ -10,7 +10,7 @@ from abmcts.score.metrics import (
     pass_at_k_curve,
     solves,
 )
-from abmcts.score.report import compute_metrics, pass_at_k_rows
+from abmcts.score.report import compute_metrics, headline, pass_at_k_rows
 from abmcts.score.usage import ModelUsage, call_share_by_task, usage_by_model
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "compute_metrics",
     "correct_per_test",
     "first_solving_call",
+    "headline",
     "kaggle_score",
     "official_score",
     "pass_at_2",

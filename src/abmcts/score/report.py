@@ -12,6 +12,19 @@ HEADLINE_K = (1, 10, 50, 100, 250)
 SELECTION_USAGE_KEYS = ("calls", "cached", "capped", "prompt_tokens", "completion_tokens", "tokens", "cost")
 
 
+def headline(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """The few numbers that compare runs at a glance (`summary.json`, DVC's metrics file):
+    pass@k at the budget, pass@2, the official score, calls and what they cost (search + judge)."""
+    curve = metrics["pass_at_k_curve"]
+    return {
+        "pass_at_budget": float(curve[-1]) if curve else 0.0,
+        "pass_at_2": float(metrics["pass_at_2"]),
+        "official_score": float(metrics["official_score"]),
+        "calls": int(metrics["calls"]),
+        "cost_usd": float(metrics["total_cost"]),
+    }
+
+
 def pass_at_k_rows(curve: list[float]) -> list[dict[str, float]]:
     """`[{"k": 1, "pass_at_k": v}, ...]`: the shape `dvc plots` reads from a JSON file."""
     return [{"k": k, "pass_at_k": v} for k, v in enumerate(curve, start=1)]

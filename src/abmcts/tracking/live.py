@@ -20,7 +20,7 @@ from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import read_json
 from abmcts.tracking.runs import Tracker
-from abmcts.tracking.traces import TraceWriter, sampled, task_trace
+from abmcts.tracking.traces import TraceWriter, sampled, task_trace, traced_tasks
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY_S = 10.0  # buffered traces reach the UI at least this often (and in batches: cheaper)
@@ -37,6 +37,9 @@ class SearchMonitor:
         self.done = self.calls = self.solved_train = 0
         self.cost = 0.0
         self.traces = TraceWriter(cfg.tracking.uri, tracker.experiment_id, tracker.run_id)
+        # tasks an earlier invocation of this run traced (each task is traced once per run); read
+        # on the writer thread at its first trace, where a tracking failure cannot fail the search
+        self.traced: set[str] | None = None
         self.busy_s = 0.0  # the writer thread's wall and CPU time, for the overhead benchmark
         self.busy_cpu_s = 0.0
         self.failed = False
@@ -93,11 +96,9 @@ class SearchMonitor:
             metrics = [Metric(f"progress/{k}", float(v), now_ms, step) for k, v in progress.items()]
             tracker.client.log_batch(tracker.run_id, metrics=metrics)
         task_id = summary["task_id"]
-        if (
-            tracking.traces
-            and sampled(task_id, tracking.trace_sample)
-            and any(c is not None for c in summary.get("cached", []))
-        ):
+        if tracking.traces and self.traced is None:
+            self.traced = traced_tasks(self.cfg.tracking.uri, tracker.experiment_id, tracker.run_id)
+        if tracking.traces and sampled(task_id, tracking.trace_sample) and task_id not in self.traced:
             path = self.paths.tree(task_id)
             nodes = read_tree_nodes(read_json(path, "tree file"), f"tree file {path}")
             trace = task_trace(
@@ -109,6 +110,7 @@ class SearchMonitor:
             )
             if trace is not None:
                 self.traces.add(trace)
+                self.traced.add(task_id)
         if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
             self.traces.flush()
             self._last_flush = time.monotonic()

@@ -1,5 +1,6 @@
 """The score stage's MLflow side: one child run per selection strategy under the pipeline run, with
-the metrics, the per-task table, the dataset inputs and the tasks' tree pages."""
+the metrics, the per-task table, the dataset inputs and the tasks' tree pages. Scoring a strategy
+again replaces its run, so a pipeline run holds one run per strategy across resumes."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def log_selection_run(
                 client.log_artifacts(run_id, str(folder), artifact_path="trees")
 
     with stage_run(cfg, "score") as tracker:
-        return log_run(
+        earlier = _selection_runs(tracker, cfg.selection.name)
+        run_id = log_run(
             tracking_uri=cfg.tracking.uri,
             experiment=cfg.tracking.experiment,
             run_name=cfg.selection.name,
@@ -61,3 +63,15 @@ def log_selection_run(
             parent_run_id=tracker.run_id,
             before_end=extras,
         )
+        for old in earlier:  # a rescore replaces the strategy's run (MLflow keeps it as deleted)
+            tracker.client.delete_run(old)
+        return run_id
+
+
+def _selection_runs(tracker: Any, name: str) -> list[str]:
+    """This strategy's runs under the pipeline run, from earlier invocations."""
+    where = (
+        f"tags.`{KIND}` = 'selection' and tags.`mlflow.parentRunId` = '{tracker.run_id}' "
+        f"and tags.selection = '{name.replace(chr(39), '')}'"
+    )
+    return [r.info.run_id for r in tracker.client.search_runs([tracker.experiment_id], where)]

@@ -3,7 +3,7 @@ strategy one child of that; stages find their run by tags, so separate processes
 sweep jobs) join the same group.
 
 Tags used for finding runs: `abmcts.kind` (sweep | pipeline | selection), `abmcts.run_key`
-(a hash of the run directory) and `abmcts.sweep` (a hash of the multirun's sweep directory and
+(a hash of the run directory, its settings and task ids: one pipeline run per run, across resumes) and `abmcts.sweep` (a hash of the multirun's sweep directory and
 command line). The parent link is MLflow's own `mlflow.parentRunId`, which the UI nests by.
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.provenance import digest, run_settings
 from abmcts.track import REDACTED, redact
 from abmcts.tracking.provenance import provenance_tags
 
@@ -105,18 +106,37 @@ def _sweep_parent(client: Any, experiment_id: str, sweep: Sweep) -> str:
     return run_id
 
 
+def run_key(cfg: RootConfig) -> str:
+    """A run's identity for MLflow: its directory, settings and task ids. A resume (same three) finds
+    its pipeline run again; another DVC experiment in the same fixed directory (other settings) or
+    another task selection gets its own."""
+    from abmcts.experiment.stages.common import selected_task_ids
+    from abmcts.io import read_json
+
+    paths = RunPaths.of(cfg)
+    ids = selected_task_ids(cfg, list(read_json(paths.tasks, "tasks file")))
+    parts = [str(paths.run_dir.resolve()), digest(run_settings(cfg)), *ids]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+
+
 def _pipeline_run(client: Any, experiment_id: str, cfg: RootConfig, stage: str, parent: str | None) -> str:
-    """The search stage starts a new pipeline run (outside a sweep); later stages join the newest."""
+    """One pipeline run per run (`run_key`): the first stage to run creates it, every later stage
+    and every resume reopens it (in a sweep, moved under the sweep that resumes it)."""
     run_dir = str(RunPaths.of(cfg).run_dir.resolve())
-    run_key = hashlib.sha256(run_dir.encode()).hexdigest()[:16]
-    key = ("pipeline", client.tracking_uri, run_key, parent or "")
+    identity = run_key(cfg)
+    key = ("pipeline", client.tracking_uri, identity)
     run_id = _OPEN.get(key)
-    wanted = {KIND: "pipeline", RUN_KEY: run_key, **({PARENT: parent} if parent else {})}
-    if run_id is None and (stage != "search" or parent is not None):
+    wanted = {KIND: "pipeline", RUN_KEY: identity}
+    if run_id is None:
         run_id = latest_run(client, experiment_id, wanted)
+        if run_id is not None and stage == "search":
+            log.info("MLflow: resuming pipeline run %r (%s) of %s", cfg.run.name, run_id, run_dir)
+    if run_id is not None and parent is not None:
+        client.set_tag(run_id, PARENT, parent)
     if run_id is None:
         tags = {
             **wanted,
+            **({PARENT: parent} if parent else {}),
             "abmcts.run_dir": run_dir,
             "data": cfg.data.name,
             "search": cfg.search.name,

@@ -4,8 +4,10 @@ Built in the main process after the task's summary arrives, never inside the sea
 are synthesised (see `log_task_trace`) from the task's wall time and the calls' recorded latencies,
 because the tree file holds no wall-clock times (replay must stay byte-identical). Whether a
 response came from the cache is known only to the process that made the call, so it travels in the
-task summary (`cached`, per node id; None for nodes loaded from a checkpoint, which are not traced
-again).
+task summary (`cached`, per node id; None for nodes loaded from a checkpoint, whose `abmcts.cached`
+is then null). Each pipeline run holds one trace per task: a task already traced in it (an earlier
+invocation of the same run) is not traced again, and one that never was (its tree was finished
+before this run existed) is traced from its tree file (`SearchMonitor`).
 
 Traces are written whole and in batches (`TraceWriter`: one `TracingClient.log_spans` store
 transaction for many tasks' spans, then one `link_traces_to_run`), in MLflow's stored span format:
@@ -78,7 +80,7 @@ def fenced(text: str, language: str = "") -> str:
     return f"{fence}{language}\n{text}\n{fence}"
 
 
-def _call_attributes(node: Mapping[str, Any], cached: bool) -> dict[str, Any]:
+def _call_attributes(node: Mapping[str, Any], cached: bool | None) -> dict[str, Any]:
     prompt, completion = node["prompt_tokens"], node["completion_tokens"]
     code = node["code"] or ""
     return {
@@ -128,14 +130,14 @@ def task_trace(
     end_ns: int,
     wall_s: float | None = None,
 ) -> TaskTrace | None:
-    """The trace of the calls this run made for `task_id` (None: no new calls).
+    """The trace of every call in `task_id`'s tree (None: no calls).
 
     The trace spans the task's wall time `wall_s` (default: the calls' summed latencies), call i
     starting at i/n of it; a span lasts the call's recorded latency, or its share of the wall time
     when the model reports none (offline models answer in-process). A call that produced no
     program (API error, no code) is an ERROR span with the error as its message.
     """
-    calls = [n for n in nodes if n["id"] < len(cached) and cached[n["id"]] is not None]
+    calls = list(nodes)
     if not calls:
         return None
     total_ns = int((wall_s if wall_s else sum(n["latency_s"] for n in calls)) * 1e9)
@@ -146,7 +148,11 @@ def task_trace(
     root_attributes = {
         "mlflow.spanType": "AGENT",
         "mlflow.spanInputs": {"task_id": task_id},
-        "mlflow.spanOutputs": {"best_reward": max(n["reward"] for n in nodes), "calls": len(calls)},
+        "mlflow.spanOutputs": {
+            "best_reward": max(n["reward"] for n in nodes),
+            "calls": len(calls),
+            "calls_this_session": sum(c is not None for c in cached),
+        },
         f"mlflow.traceTag.{TASK_ID_TAG}": task_id,
         "mlflow.traceTag.mlflow.traceName": f"task {task_id}",
     }
@@ -157,9 +163,28 @@ def task_trace(
         end = t + (int(node["latency_s"] * 1e9) or slot)
         root["end_time_unix_nano"] = max(root["end_time_unix_nano"], end)
         error = (node["error"] or "no program") if node["code"] is None else None
-        attributes = _call_attributes(node, bool(cached[node["id"]]))
+        attributes = _call_attributes(node, cached[node["id"]] if node["id"] < len(cached) else None)
         spans.append(_span(trace_b64, trace_id, node["model"], root["span_id"], t, end, attributes, error))
     return TaskTrace(trace_id, task_id, spans)
+
+
+def traced_tasks(tracking_uri: str, experiment_id: str, run_id: str) -> set[str]:
+    """The tasks that already have a trace in this run (an earlier invocation of it)."""
+    from mlflow.tracking import MlflowClient
+
+    client, found, token = MlflowClient(tracking_uri), set(), None
+    while True:
+        page = client.search_traces(
+            locations=[experiment_id],
+            run_id=run_id,
+            max_results=500,
+            page_token=token,
+            include_spans=False,
+        )
+        found |= {t.info.tags[TASK_ID_TAG] for t in page if TASK_ID_TAG in t.info.tags}
+        token = page.token
+        if not token:
+            return found
 
 
 class TraceWriter:

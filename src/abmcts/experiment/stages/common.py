@@ -10,6 +10,7 @@ from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, tree_settings
+from abmcts.experiment.taskset import check_task_ids
 from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import read_json
 
@@ -50,8 +51,10 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
     with this config.
     """
     paths = RunPaths.of(cfg)
+    tasks = load_run_tasks(cfg)
+    check_task_ids(cfg, list(tasks))  # never score another selection over the run's results
     trees = {}
-    for tid, task in load_run_tasks(cfg).items():
+    for tid, task in tasks.items():
         where = f"tree file {paths.tree(tid)}"
         tree = read_json(paths.tree(tid), "tree file")
         if not isinstance(tree, dict) or not tree.get("complete"):

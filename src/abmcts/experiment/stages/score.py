@@ -12,7 +12,7 @@ from abmcts.experiment.provenance import run_provenance
 from abmcts.experiment.stages.common import load_run_trees
 from abmcts.experiment.tasktable import per_task_rows
 from abmcts.io import atomic_write_json, read_json
-from abmcts.score import compute_metrics, pass_at_k_rows
+from abmcts.score import compute_metrics, headline, pass_at_k_rows
 
 
 def score_stage(cfg: RootConfig) -> dict[str, Any]:
@@ -25,6 +25,7 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
     metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, selection)
     provenance = run_provenance(cfg)
     atomic_write_json(paths.metrics, {**metrics, "provenance": provenance})
+    atomic_write_json(paths.summary, headline(metrics))
     atomic_write_json(paths.pass_at_k, pass_at_k_rows(metrics["pass_at_k_curve"]))
     label = f"{cfg.search.name} / {cfg.models.name}"
     figures = [

@@ -11,10 +11,12 @@ from omegaconf import OmegaConf
 from abmcts.arc.task import Task
 from abmcts.experiment.callbudget import search_with_call_budget
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.parallel import run_tasks, sum_counts
+from abmcts.experiment.parallel import build_client, run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, run_provenance, tree_settings
+from abmcts.experiment.spend import check_caps
 from abmcts.experiment.stages.common import load_run_tasks
+from abmcts.experiment.taskset import check_task_ids, record_task_ids
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
 from abmcts.sandbox.confinement import preflight
 from abmcts.sqlite_store import checkpoint
@@ -36,6 +38,15 @@ def check_existing_trees(cfg: RootConfig, tasks: dict[str, Task], paths: RunPath
                 ensure_tree_settings(tree, tree_settings(cfg, task), f"tree checkpoint {path}")
 
 
+def check_before_work(cfg: RootConfig, tasks: list[Task]) -> None:
+    """Everything the config can still get wrong, checked before any work or MLflow run: the
+    kernel's confinement, the models (offline names, keys, prices and max_tokens under a cap) and
+    the caps against one call's worst case."""
+    preflight(cfg.sandbox.allow_unconfined)
+    build_client(cfg).close()
+    check_caps(cfg, tasks)
+
+
 def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
     """Search every selected task, writing one tree file per task, and summarise the run.
 
@@ -50,8 +61,10 @@ def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
 def _tracked_search(cfg: RootConfig, progress: bool) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
+    check_task_ids(cfg, list(tasks))
     check_existing_trees(cfg, tasks, paths)
-    preflight(cfg.sandbox.allow_unconfined)
+    check_before_work(cfg, list(tasks.values()))
+    record_task_ids(cfg, list(tasks))
     if cfg.tracking.enabled:
         from abmcts.tracking.live import SearchMonitor
         from abmcts.tracking.runs import stage_run
