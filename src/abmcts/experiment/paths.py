@@ -13,6 +13,8 @@ class RunPaths:
     tasks: Path
     solutions: Path
     run_dir: Path
+    lock: Path
+    ledger: Path
     config: Path
     provenance: Path
     trees: Path
@@ -36,6 +38,8 @@ class RunPaths:
             tasks=data / "tasks.json",
             solutions=data / "solutions.json",
             run_dir=run,
+            lock=run / "run.lock",
+            ledger=run / "spend.sqlite",
             config=run / "config.yaml",
             provenance=run / "provenance.json",
             trees=run / "trees",

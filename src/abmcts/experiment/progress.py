@@ -6,20 +6,26 @@ from typing import Any
 
 
 class RunProgress:
-    """tqdm over tasks; `calls()` adds calls and spend as workers report them."""
+    """tqdm over tasks; `calls()` adds calls and spend as workers report them.
 
-    def __init__(self, total: int, desc: str, enabled: bool = True, spent: float = 0.0) -> None:
+    The spend shown is the run's spend ledger (`billed`: settled + open, what the caps are
+    checked against) when the run keeps one, else the sum of the calls' recorded costs.
+    """
+
+    def __init__(self, total: int, desc: str, enabled: bool = True) -> None:
         from tqdm import tqdm
 
-        self.n_calls, self.cost, self.solved = 0, spent, 0
+        self.n_calls, self.cost, self.solved = 0, 0.0, 0
         self._bar = tqdm(total=total, desc=desc, disable=not enabled, unit="task")
 
-    def calls(self, n: int, cost: float) -> None:
+    def calls(self, n: int, cost: float, billed: float | None = None) -> None:
         self.n_calls += n
-        self.cost += cost
+        self.cost = billed if billed is not None else self.cost + cost
         self._show()
 
-    def task(self, summary: dict[str, Any]) -> None:
+    def task(self, summary: dict[str, Any], billed: float | None = None) -> None:
+        if billed is not None:
+            self.cost = billed
         self.solved += summary["best_reward"] == 1.0
         self._bar.update(1)
         self._show()

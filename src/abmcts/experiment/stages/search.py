@@ -14,7 +14,10 @@ from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_same_settings, run_provenance, tree_settings
+from abmcts.experiment.runlock import run_lock
+from abmcts.experiment.spend import needs_ledger, spend_summary
 from abmcts.experiment.stages.common import load_run_tasks
+from abmcts.llm.ledger import SpendLedger
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
 
 
@@ -37,10 +40,16 @@ def check_existing_trees(cfg: RootConfig, tasks: dict[str, Task], paths: RunPath
 
 
 def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
-    """Search every selected task, writing one tree file per task, and summarise the run."""
+    """Search every selected task, writing one tree file per task, and summarise the run; one live
+    run per run directory (`runlock`)."""
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
     check_existing_trees(cfg, tasks, paths)
+    with run_lock(paths.run_dir, "search"):
+        return _tracked(cfg, tasks, paths, progress)
+
+
+def _tracked(cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool) -> dict[str, Any]:
     if cfg.tracking.enabled:
         from abmcts.tracking.live import SearchMonitor
         from abmcts.tracking.runs import stage_run
@@ -70,6 +79,18 @@ def _search(
         "executions": sum_counts(r["executions"] for r in results),
         "timings_s": {k: round(v, 3) for k, v in sum_counts(r["timings_s"] for r in results).items()},
         "wall_s": round(time.perf_counter() - start, 3),
+        "spend": _spend(cfg, paths, results),
     }
     atomic_write_json(paths.search_summary, summary)
     return summary
+
+
+def _spend(cfg: RootConfig, paths: RunPaths, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's spend as its ledger counts it (nothing to count when every model is offline)."""
+    if not (needs_ledger(cfg.models.specs) and paths.ledger.exists()):
+        return spend_summary(cfg, None, results)
+    ledger = SpendLedger(paths.ledger)
+    try:
+        return spend_summary(cfg, ledger, results)
+    finally:
+        ledger.close()
