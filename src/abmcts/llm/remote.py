@@ -161,7 +161,17 @@ def _failure(exc: Exception, api_key: str | None) -> CallFailure:
         message=short_message(message),
         retryable=is_retryable_status(status),
         retry_after_s=retry_after,
-        # the provider's own error response bills nothing; a timeout or a broken or cut-off
-        # answer may have been billed (the provider may have generated it all)
-        billed=None if kind in _MAYBE_BILLED or status is None else False,
+        billed=_billed(exc, kind, status),
     )
+
+
+def _billed(exc: Exception, kind: str, status: int | None) -> bool | None:
+    """False for the provider's own error response (a rate limit, or an error status with the
+    provider's error body), which bills nothing; None (maybe billed) for anything else: a
+    timeout, a broken connection, or an answer cut off mid-body (litellm reports that as a 500
+    with no body, although the provider generated, and billed, the answer)."""
+    if kind in _MAYBE_BILLED or status is None:
+        return None
+    if status == 429 or isinstance(getattr(exc, "body", None), dict):
+        return False
+    return None
