@@ -39,7 +39,9 @@ def test_a_live_holder_is_named_and_a_killed_ones_lock_is_taken_over(tmp_path, c
 
 
 def test_a_lock_naming_another_host_is_refused(tmp_path):
-    (tmp_path / "run.lock").write_text(json.dumps({"stage": "search", "pid": 1, "host": "elsewhere", "since": time.time()}))
-    with pytest.raises(RunLockedError, match=r"names search \(pid 1 on host elsewhere\), another host"):
-        with run_lock(tmp_path, "search"):
-            pass
+    (tmp_path / "run.lock").write_text(
+        json.dumps({"stage": "search", "pid": 1, "host": "elsewhere", "since": time.time()})
+    )
+    refused = pytest.raises(RunLockedError, match=r"names search \(pid 1 on host elsewhere\), another host")
+    with refused, run_lock(tmp_path, "search"):
+        pass

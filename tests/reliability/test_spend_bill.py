@@ -149,8 +149,14 @@ def test_a_capped_run_uses_its_cap(tmp_path):
         first = max(prompt_token_bound(messages_for(t, templates, None)) for t in list(tasks.values())[:6])
         worst = (2 * first) * P_IN + MAX_TOKENS * P_OUT  # refinement prompts are longer: a margin
         cap = round(20 * worst, 6)
-        overrides = _overrides(6, 20, f"run.max_cost_usd={cap}", "executor=local", "executor.n_jobs=1",
-                               "executor.tasks_in_flight=6")
+        overrides = _overrides(
+            6,
+            20,
+            f"run.max_cost_usd={cap}",
+            "executor=local",
+            "executor.n_jobs=1",
+            "executor.tasks_in_flight=6",
+        )
         code, _, err = run_cli(root, ["search"], overrides)
         assert code == 0, err
         billed = srv.billed_usd

@@ -355,7 +355,9 @@ def run_tasks(
         if workers is None:  # (worker processes check the same first thing and report its error)
             build_client(cfg).close()  # fail fast: unknown model, missing key, unpriced model under a cap
         check_caps(cfg, tasks)
-        bar = stack.enter_context(contextlib.closing(RunProgress(len(jobs), f"search {cfg.run.name}", progress)))
+        bar = stack.enter_context(
+            contextlib.closing(RunProgress(len(jobs), f"search {cfg.run.name}", progress))
+        )
 
         def report(kind: str, payload: Any) -> None:
             billed = ledger.totals().counted if ledger is not None else None

@@ -170,7 +170,9 @@ class LLMClient:
         specs = [self.spec(r.model_name) for r in reqs]
         for r in reqs:
             _check_messages(r.messages)
-        keys = [cache_key(s.model, r.messages, s.params, r.sample_index) for s, r in zip(specs, reqs, strict=True)]
+        keys = [
+            cache_key(s.model, r.messages, s.params, r.sample_index) for s, r in zip(specs, reqs, strict=True)
+        ]
         drafts = [self._draft(r, key, task) for r, key in zip(reqs, keys, strict=True)]
         entries: list[int | None] = [None] * len(reqs)
         wanted = [i for i, d in enumerate(drafts) if d is not None]
@@ -268,8 +270,9 @@ class LLMClient:
                     latency = round(time.perf_counter() - start, 6) if backend.timed else 0.0
                     if draft is not None:
                         await self.account.settle(entry, draft, bill_for_answer(draft, *answer[1:]))
-                    return Completion(answer.text, answer.prompt_tokens, answer.completion_tokens,
-                                      answer.cost, latency)
+                    return Completion(
+                        answer.text, answer.prompt_tokens, answer.completion_tokens, answer.cost, latency
+                    )
             if draft is not None:
                 bill = (
                     bill_for_answer(draft, *failure.usage, usage=True)

@@ -239,10 +239,12 @@ class SpendLedger:
     def block(self, model: str, detail: str) -> bool:
         """Send nothing more to `model` in this run; True when it was not blocked yet."""
         return self._write(
-            lambda conn: conn.execute(
-                "INSERT OR IGNORE INTO blocked (model, detail) VALUES (?, ?)", (model, detail)
-            ).rowcount
-            == 1
+            lambda conn: (
+                conn.execute(
+                    "INSERT OR IGNORE INTO blocked (model, detail) VALUES (?, ?)", (model, detail)
+                ).rowcount
+                == 1
+            )
         )
 
     def blocked(self) -> dict[str, str]:
@@ -375,7 +377,9 @@ def _refusal_detail(refusal: Refusal, drafts: Sequence[Draft], account: SpendAcc
     )
 
 
-def bill_for_answer(draft: Draft, prompt_tokens: int, completion_tokens: int, cost: float, usage: bool) -> Bill:
+def bill_for_answer(
+    draft: Draft, prompt_tokens: int, completion_tokens: int, cost: float, usage: bool
+) -> Bill:
     """An answer's bill: its priced usage, or its worst case when the provider sent no usage."""
     if usage:
         return Bill(cost, prompt_tokens, completion_tokens)

@@ -67,4 +67,3 @@ def worst_case_cost(spec: ModelSpec, messages: list[dict[str, Any]]) -> float:
     if spec.is_offline:
         return 0.0
     return cost_of(spec, prompt_token_bound(messages), spec.max_output_tokens or 0)
-

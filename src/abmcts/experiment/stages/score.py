@@ -27,7 +27,9 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
         return _score(cfg, paths, trees, attempts, selection, solutions)
 
 
-def _score(cfg: RootConfig, paths: RunPaths, trees: dict, attempts: dict, selection: dict, solutions: dict) -> dict:
+def _score(
+    cfg: RootConfig, paths: RunPaths, trees: dict, attempts: dict, selection: dict, solutions: dict
+) -> dict:
     metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, selection)
     metrics["billed"] = billed(paths)
     provenance = run_provenance(cfg)

@@ -17,8 +17,8 @@ from abmcts.experiment.provenance import ensure_same_settings, run_provenance, t
 from abmcts.experiment.runlock import run_lock
 from abmcts.experiment.spend import needs_ledger, spend_summary
 from abmcts.experiment.stages.common import load_run_tasks
-from abmcts.llm.ledger import SpendLedger
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
+from abmcts.llm.ledger import SpendLedger
 
 
 def record_run_config(cfg: RootConfig, paths: RunPaths) -> None:
