@@ -1,10 +1,11 @@
 """One live run per run directory: two searches under one run name would both pay for every call.
 
 The search, select and score stages hold an exclusive `fcntl.flock` on `runs/<run>/run.lock`
-while they work; the file names the holder (stage, pid, host). The kernel drops the lock when its
-process dies, however it dies, so a lock file that still names a holder once the lock is ours was
-left by a killed process on this host: it is taken over, and said so. A holder named on another
-host cannot be checked from here (flock does not reach across NFS), so that is refused.
+while they work; the file names the holder (stage, pid, host) and is removed when it is done. The
+kernel drops the lock when its process dies, however it dies, so a lock file that still names a
+holder once the lock is ours was left by a killed process on this host: it is taken over, and said
+so. A holder named on another host cannot be checked from here (flock does not reach across NFS),
+so that is refused.
 """
 
 from __future__ import annotations
@@ -55,16 +56,8 @@ def run_lock(run_dir: str | os.PathLike, stage: str) -> Iterator[None]:
         yield
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _locked(path, run_dir)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = _holder(os.pread(fd, 4096, 0).decode(errors="replace"))
-            raise RunLockedError(
-                f"run directory {run_dir}: in use by {_describe(holder)}; wait for it to finish "
-                "or use another run.name"
-            ) from None
         left = os.pread(fd, 4096, 0).decode(errors="replace").strip()
         if left:
             holder = _holder(left)
@@ -90,7 +83,33 @@ def run_lock(run_dir: str | os.PathLike, stage: str) -> Iterator[None]:
             yield
         finally:
             _HELD.discard(key)
-            os.ftruncate(fd, 0)  # a clean exit leaves no holder behind
+            path.unlink()  # before the unlock: a waiting opener then finds it gone (see _locked)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
+        os.close(fd)
+
+
+def _locked(path: Path, run_dir: str | os.PathLike) -> int:
+    """An open descriptor of the lock file, locked by us; RunLockedError if a live process holds it.
+
+    A holder removes the file before unlocking it, so a lock won on a file that is no longer at
+    `path` is stale: try again on the new one.
+    """
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(os.pread(fd, 4096, 0).decode(errors="replace"))
+            os.close(fd)
+            raise RunLockedError(
+                f"run directory {run_dir}: in use by {_describe(holder)}; wait for it to finish "
+                "or use another run.name"
+            ) from None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
         os.close(fd)

@@ -135,12 +135,17 @@ def owner_id() -> str:
 
 
 class SpendLedger:
-    """The ledger file (see the module docstring); one connection per thread and process."""
+    """The ledger file (see the module docstring); one connection per thread and process.
+
+    The file is created by the first write, so a run that never sends a paid request (or fails
+    before it does) leaves none; reading a ledger that does not exist reads an empty one.
+    """
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._connect()  # fail fast on a foreign or corrupted file
+        if self.path.exists():
+            self._connect()  # fail fast on a foreign or corrupted file
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -248,11 +253,15 @@ class SpendLedger:
         )
 
     def blocked(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
         return dict(self._connect().execute("SELECT model, detail FROM blocked").fetchall())
 
     def totals(self) -> Totals:
-        conn = self._connect()
         out = Totals()
+        if not self.path.exists():
+            return out
+        conn = self._connect()
         for stage, settled, open_usd, n_open, n in conn.execute(
             "SELECT stage, COALESCE(SUM(billed), 0), COALESCE(SUM(CASE WHEN billed IS NULL THEN"
             " COALESCE(worst, 0) END), 0), COUNT(*) - COUNT(billed), COUNT(*) FROM entries GROUP BY stage"
@@ -276,6 +285,8 @@ class SpendLedger:
         (its worst case if the record has no usage); any other counts its worst case, since the
         provider may have billed it. Returns (id, billed, flag) per settled entry.
         """
+        if not self.path.exists():
+            return []
 
         def settle_open(conn: sqlite3.Connection) -> list[tuple[int, float, str]]:
             rows = conn.execute("SELECT id, key, worst FROM entries WHERE billed IS NULL").fetchall()
@@ -298,6 +309,8 @@ class SpendLedger:
 
     def carry_over(self, costs: Mapping[str, float]) -> None:
         """Count what tree files made before the ledger existed recorded (one entry per task)."""
+        if not any(cost > 0 for cost in costs.values()):
+            return
 
         def insert(conn: sqlite3.Connection) -> None:
             now, owner = time.time(), owner_id()

@@ -39,6 +39,7 @@ import hashlib
 import json
 import math
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -111,6 +112,13 @@ class RequestLog:
     billed_usd: float = 0.0  # what the provider charged for it (see the module docstring)
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request (the spend tests SIGKILL whole runs) is no server error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class ProviderSimulator:
     """Context manager: `with ProviderSimulator(ProviderConfig(rate_500=0.5)) as srv: srv.api_base`."""
 
@@ -122,7 +130,7 @@ class ProviderSimulator:
         self._row: dict[int, int] = {}  # request number -> its log row, until it is billed
         self._in_flight = 0
         self._accepted: collections.deque[float] = collections.deque()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
+        self._httpd = _Server(("127.0.0.1", port), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
