@@ -182,6 +182,7 @@ def test_two_searches_at_once_under_one_run_name_pay_once(tmp_path):
     assert requests == sum(len(t["nodes"]) for t in _trees(root)) == 18
 
 
+@pytest.mark.slow
 def test_a_provider_billing_over_max_tokens_stops_its_model(tmp_path):
     cfg = ProviderConfig(rate_overbill=1.0, overbill_tokens=300, price_in=P_IN, price_out=P_OUT)
     with ProviderSimulator(cfg) as srv:

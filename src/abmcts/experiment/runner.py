@@ -290,8 +290,9 @@ class TaskSearch:
         while len(self.nodes) < limit and not (self.call_limit is not None and settled(self.nodes)):
             batch = min(self.settings.batch_size, limit - len(self.nodes))
             t0 = clock()
+            # a client with a spend ledger may refuse the batch: keep what to roll back to
             capped = getattr(self.client, "account", None) is not None
-            before = self.tree.to_dict() if capped else None
+            before = (self.tree.to_dict(), self._request_counts.copy()) if capped else None
             self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
             t1 = clock()
             requests = []
@@ -299,7 +300,6 @@ class TaskSearch:
                 parent = None if trial.parent_state is None else self.nodes[trial.parent_state]
                 messages, phash = self._prompt(parent)
                 requests.append((trial, parent, messages, phash))
-            counts = self._request_counts.copy()
             for i, (trial, parent, messages, phash) in enumerate(requests):
                 sample_index = self._request_counts[(trial.action, phash)]
                 self._request_counts[(trial.action, phash)] += 1
@@ -311,8 +311,7 @@ class TaskSearch:
                     task=self.task.task_id,
                 )
             except SpendStopped as stop:  # not admitted by the spend caps: stop here, as if never asked
-                self.tree = self.algo.load_tree(before)
-                self._request_counts = counts
+                self.tree, self._request_counts = self.algo.load_tree(before[0]), before[1]
                 self.stop_reason = stop.reason
                 break
             timings["search"] += t1 - t0
