@@ -24,7 +24,7 @@ class FakeClient:
     def __init__(self) -> None:
         self.calls = 0
 
-    async def acomplete_many(self, requests):
+    async def acomplete_many(self, requests, task=None):
         out = []
         for model, messages, index in requests:
             self.calls += 1

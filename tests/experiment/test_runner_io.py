@@ -53,11 +53,11 @@ class Killed(Exception):
 def _stop_after(acomplete_many, n):
     seen = []
 
-    async def wrapped(requests):
+    async def wrapped(requests, task=None):
         if len(seen) >= n:
             raise Killed
         seen.extend(requests)
-        return await acomplete_many(requests)
+        return await acomplete_many(requests, task)
 
     return wrapped
 

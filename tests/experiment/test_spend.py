@@ -131,6 +131,20 @@ def test_a_cap_refuses_a_model_without_a_price_or_max_tokens(tmp_path):
             build_client(_config(tmp_path, "z", "search.max_cost_usd=1"))
 
 
+def test_every_cap_requirement_is_reported_at_once_before_any_work(tmp_path):
+    """A model with neither a price nor a max_tokens under a cap: both problems, one line."""
+    with ProviderSimulator(ProviderConfig()) as srv:
+        _models(tmp_path, srv.api_base, params={}, input_cost_per_token=None, output_cost_per_token=None)
+        cfg = _config(tmp_path, "x", "run.max_cost_usd=0.5")
+        fetch_stage(cfg)
+        with pytest.raises(ConfigError) as info:
+            search_stage(cfg, progress=False)
+        assert srv.completions() == []
+    message = str(info.value)
+    assert "\n" not in message
+    assert "litellm has no price for it" in message and "set params.max_tokens" in message
+
+
 def test_a_cap_below_one_calls_worst_case_is_refused_before_any_call(tmp_path):
     with ProviderSimulator(ProviderConfig()) as srv:
         _models(tmp_path, srv.api_base)

@@ -124,3 +124,45 @@ def test_a_price_needs_both_directions():
 
     with pytest.raises(ConfigError, match="both input_cost_per_token and output_cost_per_token"):
         ModelSpec(name="m", model="openai/x", input_cost_per_token=1e-6)
+
+
+def test_the_simulator_bills_what_it_generates_and_the_ledger_counts_at_least_that(tmp_path):
+    """The simulator's own bill: priced usage for every answer it generated (with or without usage
+    in the body, cut off, think-only), nothing for its 429s; an honest one never bills past the
+    request's max_tokens. The client's ledger counts at least the bill, attempt by attempt."""
+    from abmcts.llm.ledger import BILLED_UNKNOWN, USAGE_MISSING, SpendAccount, SpendLedger
+
+    cfg = ProviderConfig(
+        rate_429=0.2,
+        rate_thinkonly=0.2,
+        rate_truncated=0.1,
+        rate_nousage=0.3,
+        reasoning_tokens=500,
+        retry_after_s=0.01,
+        price_in=1e-6,
+        price_out=4e-6,
+        seed=11,
+    )
+    with ProviderSimulator(cfg) as srv:
+        ledger = SpendLedger(tmp_path / "spend.sqlite")
+        account = SpendAccount(ledger)
+        spec = ModelSpec(
+            "m",
+            "openai/sim",
+            api_base=srv.api_base,
+            params={"max_tokens": 300},
+            input_cost_per_token=1e-6,
+            output_cost_per_token=4e-6,
+            max_concurrency=4,
+        )
+        client = LLMClient({"m": spec}, retry=RETRY, account=account)
+        client.complete_many([("m", msgs(f"q{i}"), 0) for i in range(30)])
+        account.close()
+        log = srv.completions()
+    totals = ledger.totals()
+    assert {r.outcome for r in log} >= {"ok", "429", "thinkonly", "truncated"}
+    assert all(r.billed_usd == 0 for r in log if r.outcome in ("429", "limit"))
+    assert max(r.billed_usd for r in log) <= 300 * 4e-6 + 1e-3  # completion tokens capped at max_tokens
+    assert totals.entries == len(log) and totals.n_open == 0  # every attempt is an entry
+    assert totals.flags[USAGE_MISSING] > 0 and totals.flags[BILLED_UNKNOWN] > 0
+    assert srv.billed_usd <= totals.counted + 1e-12

@@ -148,35 +148,34 @@ def test_judge_calls_are_cached_and_replay_makes_no_new_call(make_node, make_tre
     assert again.judge == {**first.judge, "cached": 1}
 
 
-def test_judge_calls_stay_under_the_run_spend_cap():
-    """With run.max_cost_usd, a judge call is sent only when its worst case fits in what the run
-    (search included) has left; a refused call keeps the base order and is counted as capped."""
-    from abmcts.experiment.spend import LocalAccount, SpendCaps
+def test_judge_calls_stay_under_the_run_spend_cap(tmp_path):
+    """A paid judge's call goes through the run's spend ledger: sent only when its worst case fits
+    in what the run (search included) has left, then settled to the provider's bill; a refused
+    call keeps the base order, is counted as capped, and sends nothing."""
+    from abmcts.llm.ledger import SELECT, SpendAccount, SpendLedger
+    from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
-    spec = ModelSpec(
-        "judge",
-        "openai/judge",
-        params={"max_tokens": 100},
-        input_cost_per_token=1e-6,
-        output_cost_per_token=2e-6,
-    )
-
-    class PricedClient:
-        calls = 0
-
-        def spec(self, name):
-            return spec
-
-        def complete(self, model, messages):
-            self.calls += 1
-            return Completion("RANKING: B > A", 40, 10, 0.00006, 0.1)
-
-    client = PricedClient()
-    searched = 0.01  # what the trees already recorded
-    full = Judge(client, "judge", caps=SpendCaps(run_cap=searched, account=LocalAccount(searched)))
-    assert full.rank("pick", ["A", "B"]) is None
-    assert client.calls == 0 and full.usage.capped == 1 and full.usage.calls == 0
-    account = LocalAccount(searched)
-    roomy = Judge(client, "judge", caps=SpendCaps(run_cap=searched + 0.01, account=account))
-    assert roomy.rank("pick", ["A", "B"]) == ["B", "A"]
-    assert client.calls == 1 and account.value == pytest.approx(searched + 0.00006)  # reservation released
+    with ProviderSimulator(ProviderConfig(price_in=1e-6, price_out=2e-6)) as srv:
+        spec = ModelSpec(
+            "judge",
+            "openai/judge",
+            api_base=srv.api_base,
+            params={"max_tokens": 100},
+            input_cost_per_token=1e-6,
+            output_cost_per_token=2e-6,
+        )
+        ledger = SpendLedger(tmp_path / "spend.sqlite")
+        searched = 0.01  # what the search already spent
+        ledger.carry_over({"t": searched})
+        results = []
+        for cap in (searched, searched + 0.01):
+            account = SpendAccount(SpendLedger(ledger.path), run_cap=cap, stage=SELECT)
+            judge = Judge(judge_client(spec, ResponseCache(tmp_path / f"c{cap}.sqlite"), account), "judge")
+            results.append((judge.rank("pick one", ["A", "B"]), judge.usage, len(srv.completions())))
+            account.close()
+        billed = srv.billed_usd
+    (refused, refused_usage, sent_then), (_, usage, sent) = results
+    assert refused is None and refused_usage.capped == 1 and refused_usage.calls == 0 and sent_then == 0
+    assert usage.calls == 1 and usage.capped == 0 and sent == 1  # (the simulator's reply is no ranking)
+    totals = ledger.totals()
+    assert totals.n_open == 0 and totals.by_stage[SELECT] == pytest.approx(billed) and billed > 0

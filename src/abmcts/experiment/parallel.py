@@ -11,8 +11,12 @@ The scheduler (`executor.backend`):
   search, the execution cache), which one process's GIL would serialise.
 * `sequential`: in this process, one task after another (debugging, profiling).
 * `dask` / `ray`: joblib jobs of `tasks_in_flight` tasks each on a cluster; every worker process
-  runs its job's tasks the same way. Limits and the run's cost cap are divided by `n_jobs` in each
-  worker process, so they hold cluster-wide when n_jobs is the cluster's number of worker processes.
+  runs its job's tasks the same way. Limits are divided by `n_jobs` in each worker process, so they
+  hold cluster-wide when n_jobs is the cluster's number of worker processes.
+
+Every process reserves and settles its paid requests in the run's spend ledger (a SQLite file in
+the run directory, `abmcts.llm.ledger`), so the spend caps hold across all of them; the main
+process opens it first (settling what a killed run left open) and the progress bar reads it.
 
 At batch size 1 every task's search is the sequential AB-MCTS loop, so trees do not depend on the
 backend or on how many tasks are in flight. Each worker process builds its model client and
@@ -43,7 +47,7 @@ from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.progress import RunProgress
 from abmcts.experiment.provenance import tree_settings
 from abmcts.experiment.runner import TaskSearch
-from abmcts.experiment.spend import LocalAccount, SpendCaps, check_caps
+from abmcts.experiment.spend import check_caps, model_problems, needs_ledger, open_ledger, run_account
 from abmcts.llm.aio import run_sync
 from abmcts.llm.client import ONE_PROCESS, LimitShare
 from abmcts.llm.limits import share_of
@@ -56,19 +60,19 @@ Job = tuple[Task, str, int | None]  # a task, its tree file, its call limit (Non
 Report = Callable[[str, Any], None]  # ("task", summary) | ("progress", (calls, cost))
 
 
-def build_client(cfg: RootConfig, share: LimitShare = ONE_PROCESS) -> Any:
+def build_client(cfg: RootConfig, share: LimitShare = ONE_PROCESS, ledger: bool = False) -> Any:
     """The model client for this config; fails fast on unknown models, missing API keys, and (with
-    a cost cap) models without a price or a max_tokens."""
+    a cost cap) models without a price or a max_tokens, all of them in one error. With `ledger`
+    (and a paid model) its requests go through the run's spend ledger."""
     from abmcts.llm.cache import ResponseCache
     from abmcts.llm.client import LLMClient
 
     specs = {m.name: m for m in cfg.models.specs}
-    if cfg.run.max_cost_usd is not None or cfg.search.max_cost_usd is not None:
-        from abmcts.llm.pricing import check_capped
-
-        for spec in specs.values():
-            check_capped(spec)
-    return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode), share=share)
+    problems = model_problems(cfg, list(specs.values()))
+    if problems:
+        raise ConfigError("; ".join(problems))
+    account = run_account(cfg, "search") if ledger and needs_ledger(cfg.models.specs) else None
+    return LLMClient(specs, ResponseCache(cfg.cache.path, cfg.cache.mode), share=share, account=account)
 
 
 def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig | None = None) -> Any:
@@ -104,12 +108,12 @@ def build_executor(cfg: SandboxConfig, forbidden: list[str], cache: CacheConfig 
 
 def _worker_resources(cfg: RootConfig, share: LimitShare) -> tuple[Any, Any]:
     """Client and sandbox pool of this process, rebuilt only when the config or the share changes."""
-    key = repr((cfg.models, cfg.cache, cfg.sandbox, cfg.data_dir, cfg.data.name, share))
+    key = repr((cfg.models, cfg.cache, cfg.sandbox, cfg.data_dir, cfg.data.name, cfg.run, cfg.search, share))
     if _WORKER_STATE.get("key") != key:
         _close_worker_resources()
         solutions = RunPaths.of(cfg).solutions
         executor = build_executor(cfg.sandbox, [str(solutions.parent)], cfg.cache)
-        _WORKER_STATE.update(key=key, client=build_client(cfg, share), executor=executor)
+        _WORKER_STATE.update(key=key, client=build_client(cfg, share, ledger=True), executor=executor)
     return _WORKER_STATE["client"], _WORKER_STATE["executor"]
 
 
@@ -119,6 +123,8 @@ def _close_worker_resources() -> None:
         executor.close()
     if client is not None:
         client.close()
+        if client.account is not None:
+            client.account.close()
     _WORKER_STATE.clear()
 
 
@@ -164,7 +170,6 @@ async def search_tasks(
     next_task: Callable[[], Awaitable[Job | None]],
     in_flight: int,
     share: LimitShare,
-    caps: SpendCaps,
     report: Report,
 ) -> None:
     """Keep up to `in_flight` searches running, taking tasks from `next_task()` until it gives None.
@@ -191,7 +196,6 @@ async def search_tasks(
                 tree_path,
                 seed=cfg.seed,
                 provenance=tree_settings(cfg, task),
-                caps=caps,
                 on_node=meter.node,
                 call_limit=call_limit,
             )
@@ -332,6 +336,7 @@ def run_tasks(
     """Search all tasks; `on_result(summary)` is called here as each task's summary arrives.
 
     `limits` caps some tasks' calls below the search budget (a pass of the run-wide call budget).
+    Call it holding the run lock: it settles what a killed run left open in the spend ledger.
     """
     if cfg.cache.mode != "off" and cfg.cache.executions:
         from abmcts.sandbox.cache import open_store
@@ -339,15 +344,23 @@ def run_tasks(
         open_store(cfg.cache.executions_path).close()  # created once, before the workers
     paths.trees.mkdir(parents=True, exist_ok=True)
     jobs = [(task, str(paths.tree(task.task_id)), (limits or {}).get(task.task_id)) for task in tasks]
-    spent = prior_spend(paths, tasks) if cfg.run.max_cost_usd is not None else 0.0
     local = cfg.executor.backend not in ("dask", "ray")
     n = local_processes(cfg, len(jobs))
     collected: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
         if local:  # the next run in this process must not reuse a stale client
             stack.callback(_close_worker_resources)
+        ledger = None
+        if needs_ledger(cfg.models.specs):  # before any worker sends a request
+            from abmcts.llm.cache import ResponseCache
+
+            cache = ResponseCache(cfg.cache.path, cfg.cache.mode)
+            costs = None if paths.ledger.exists() else recorded_costs(paths, tasks)
+            ledger = open_ledger(paths, cache, costs)
+            cache.close()
+            stack.callback(ledger.close)
         # worker processes start first: their imports (litellm ~5 s) overlap the checks below
-        workers = stack.enter_context(_LocalProcesses(cfg, jobs, n, spent)) if local and n > 1 else None
+        workers = stack.enter_context(_LocalProcesses(cfg, jobs, n)) if local and n > 1 else None
         if workers is None:  # (worker processes check the same first thing and report its error)
             build_client(cfg).close()  # fail fast: unknown model, missing key, unpriced model under a cap
         check_caps(cfg, tasks)
@@ -356,65 +369,65 @@ def run_tasks(
         )
 
         def report(kind: str, payload: Any) -> None:
+            billed = ledger.totals().counted if ledger is not None else None
             if kind == "progress":
-                bar.calls(*payload)
+                bar.calls(*payload, billed=billed)
                 return
+            if billed is not None:
+                payload["run_billed_usd"] = billed  # the whole run's, from the ledger
             collected.append(payload)
-            bar.task(payload)
+            bar.task(payload, billed=billed)
             if on_result is not None:
                 on_result(payload)
 
         if workers is not None:
             workers.collect(report)
         elif local:
-            _run_here(cfg, jobs, spent, report)
+            _run_here(cfg, jobs, report)
         else:
-            _run_on_cluster(cfg, jobs, spent, report)
+            _run_on_cluster(cfg, jobs, report)
     return sorted(collected, key=lambda r: r["task_id"])
 
 
-def prior_spend(paths: RunPaths, tasks: list[Task]) -> float:
-    """What the run's existing tree files already recorded (counts against `run.max_cost_usd`)."""
+def recorded_costs(paths: RunPaths, tasks: list[Task]) -> dict[str, float]:
+    """What the run's existing tree files recorded per task (carried into a new spend ledger)."""
     from abmcts.io import read_json
 
-    total = 0.0
+    costs = {}
     for task in tasks:
         path = paths.tree(task.task_id)
         if path.exists():
             data = read_json(path, "tree checkpoint")
             nodes = data.get("nodes") if isinstance(data, dict) else None
-            total += sum(float(n.get("cost", 0.0)) for n in nodes or [] if isinstance(n, dict))
-    return total
+            costs[task.task_id] = sum(float(n.get("cost", 0.0)) for n in nodes or [] if isinstance(n, dict))
+    return costs
 
 
-def _run_here(cfg: RootConfig, jobs: list[Job], spent: float, report: Report) -> None:
+def _run_here(cfg: RootConfig, jobs: list[Job], report: Report) -> None:
     pending = iter(jobs)
-    caps = SpendCaps(cfg.run.max_cost_usd, cfg.search.max_cost_usd, LocalAccount(spent))
 
     async def next_task() -> Job | None:
         return next(pending, None)
 
-    run_sync(search_tasks(cfg, next_task, tasks_in_flight(cfg, 1), LimitShare(), caps, report))
+    run_sync(search_tasks(cfg, next_task, tasks_in_flight(cfg, 1), LimitShare(), report))
 
 
 def _process_main(
     cfg: RootConfig,
     jobs: list[Job],
     share: LimitShare,
-    account: Any,
     inbox: Any,
     outbox: Any,
 ) -> None:
     """A local worker process: search tasks from `inbox` (indices into `jobs`) until a None."""
     try:
-        caps = SpendCaps(cfg.run.max_cost_usd, cfg.search.max_cost_usd, account)
 
         async def next_task() -> Job | None:
             index = await asyncio.to_thread(inbox.get)
             return None if index is None else jobs[index]
 
         in_flight = tasks_in_flight(cfg, share.n)
-        run_sync(search_tasks(cfg, next_task, in_flight, share, caps, lambda k, p: outbox.put((k, p))))
+        run_sync(search_tasks(cfg, next_task, in_flight, share, lambda k, p: outbox.put((k, p))))
         outbox.put(("done", share.index))
     except BaseException as exc:
         outbox.put(("error", _portable(exc)))
@@ -440,15 +453,13 @@ def _portable(exc: BaseException) -> BaseException:
 class _LocalProcesses:
     """`n` spawned worker processes sharing a queue of the run's tasks (context manager)."""
 
-    def __init__(self, cfg: RootConfig, jobs: list[Job], n: int, spent: float) -> None:
+    def __init__(self, cfg: RootConfig, jobs: list[Job], n: int) -> None:
         ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (event loop, tqdm)
         self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
-        # the run's spend, shared by every process (cost cap); kept alive until the workers are gone
-        self.account = ctx.Value("d", spent)
         self.procs = [
             ctx.Process(
                 target=_process_main,
-                args=(cfg, jobs, LimitShare(i, n), self.account, self.inbox, self.outbox),
+                args=(cfg, jobs, LimitShare(i, n), self.inbox, self.outbox),
                 name=f"abmcts-search-{i}",
                 daemon=True,
             )
@@ -493,34 +504,29 @@ class _LocalProcesses:
         self.outbox.close()
 
 
-def _cluster_chunk(cfg: RootConfig, jobs: list[Job], n: int, run_cap: float | None) -> list:
+def _cluster_chunk(cfg: RootConfig, jobs: list[Job], n: int) -> list:
     """One joblib job on a cluster worker: these tasks as coroutines, this process's share of the
-    limits (process 0 of n: every worker takes the same share) and of the run's remaining cap."""
+    limits (process 0 of n: every worker takes the same share); the spend ledger is the run's."""
     out: list[dict[str, Any]] = []
-    state_key = ("cluster_account", run_cap)
-    if _WORKER_STATE.get("account_key") != state_key:  # one account per worker process and run
-        _WORKER_STATE["account"], _WORKER_STATE["account_key"] = LocalAccount(), state_key
-    caps = SpendCaps(run_cap, cfg.search.max_cost_usd, _WORKER_STATE["account"])
     pending = iter(jobs)
 
     async def next_task() -> Job | None:
         return next(pending, None)
 
-    run_sync(search_tasks(cfg, next_task, len(jobs), LimitShare(0, n), caps, _collect_tasks(out)))
+    run_sync(search_tasks(cfg, next_task, len(jobs), LimitShare(0, n), _collect_tasks(out)))
     return out
 
 
-def _run_on_cluster(cfg: RootConfig, jobs: list[Job], spent: float, report: Report) -> None:
+def _run_on_cluster(cfg: RootConfig, jobs: list[Job], report: Report) -> None:
     from joblib import Parallel, delayed, parallel_config
 
     n = local_workers(cfg.executor.n_jobs)
     size = tasks_in_flight(cfg, n)
-    run_cap = None if cfg.run.max_cost_usd is None else (cfg.run.max_cost_usd - spent) / n
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     with joblib_backend(cfg.executor) as backend, parallel_config(**backend):
         # joblib's ray backend is a multiprocessing pool: lists only, so its bar moves at the end
         return_as = "list" if cfg.executor.backend == "ray" else "generator_unordered"
-        results = Parallel(return_as=return_as)(delayed(_cluster_chunk)(cfg, c, n, run_cap) for c in chunks)
+        results = Parallel(return_as=return_as)(delayed(_cluster_chunk)(cfg, c, n) for c in chunks)
         for summaries in results:
             for summary in summaries:
                 report("progress", (summary["calls"], summary["cost"]))

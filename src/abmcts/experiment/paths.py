@@ -23,6 +23,8 @@ class RunPaths:
     tasks: Path
     solutions: Path
     run_dir: Path
+    lock: Path
+    ledger: Path
     config: Path
     provenance: Path
     task_ids: Path
@@ -52,6 +54,8 @@ class RunPaths:
             tasks=data / "tasks.json",
             solutions=data / "solutions.json",
             run_dir=run,
+            lock=run / "run.lock",
+            ledger=run / "spend.sqlite",
             config=run / "config.yaml",
             provenance=run / "provenance.json",
             task_ids=run / "task_ids.json",

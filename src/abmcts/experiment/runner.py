@@ -6,8 +6,9 @@ made after it (no model call is ever paid twice).
 
 A search is a coroutine (`TaskSearch.arun`), so one process keeps many tasks in flight while they
 wait on model APIs; the program runs go to the sandbox pool on a thread, off the event loop. A
-spend cap (`SpendCaps`) ends a search cleanly before a call whose worst-case cost does not fit:
-the tree is written complete with a `stop_reason`, and a later run with a higher cap resumes it.
+spend cap ends a search cleanly before a call its client's spend ledger does not admit
+(`abmcts.llm.ledger.SpendStopped`): the tree is written complete with a `stop_reason`, as if the
+call had never been asked for, and a later run with a higher cap resumes it.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from abmcts.arc.task import Task
 from abmcts.errors import InputError
 from abmcts.experiment.config import SearchConfig
 from abmcts.experiment.provenance import digest, ensure_tree_settings
-from abmcts.experiment.spend import SpendCaps
 from abmcts.experiment.treefile import TreeEncoder, read_tree_nodes
 from abmcts.io import atomic_write_text, read_json
 from abmcts.llm.aio import run_sync
+from abmcts.llm.ledger import SpendStopped
 from abmcts.sandbox.pool import ProgramExecutor
 from abmcts.search import make_algorithm
 
@@ -169,7 +170,6 @@ class TaskSearch:
         *,
         seed: int = 0,
         provenance: dict[str, Any] | None = None,
-        caps: SpendCaps | None = None,
         on_node: Callable[[dict[str, Any]], None] | None = None,
         call_limit: int | None = None,
     ) -> None:
@@ -193,7 +193,6 @@ class TaskSearch:
         self._encoder = TreeEncoder()
         self._prompts: dict[int | None, tuple[list[dict[str, str]], str]] = {}
         self._grids = program_inputs(task)
-        self.caps = caps if caps is not None else SpendCaps()
         self.on_node = on_node
         self.stop_reason: str | None = None  # set when a spend cap or the call budget ended the search
         # the run-wide call budget's share for this task (None: the search's own budget only);
@@ -285,14 +284,15 @@ class TaskSearch:
             return self.header(complete=True)
         clock, timings = time.perf_counter, self.timings
         since_checkpoint, last_checkpoint = 0, clock()
-        task_spent = sum(node["cost"] for node in self.nodes)
         limit = (
             self.settings.budget if self.call_limit is None else min(self.settings.budget, self.call_limit)
         )
         while len(self.nodes) < limit and not (self.call_limit is not None and settled(self.nodes)):
             batch = min(self.settings.batch_size, limit - len(self.nodes))
             t0 = clock()
-            before = self.tree.to_dict() if self.caps.active else None
+            # a client with a spend ledger may refuse the batch: keep what to roll back to
+            capped = getattr(self.client, "account", None) is not None
+            before = (self.tree.to_dict(), self._request_counts.copy()) if capped else None
             self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
             t1 = clock()
             requests = []
@@ -300,12 +300,6 @@ class TaskSearch:
                 parent = None if trial.parent_state is None else self.nodes[trial.parent_state]
                 messages, phash = self._prompt(parent)
                 requests.append((trial, parent, messages, phash))
-            calls = [(trial.action, messages) for trial, _, messages, _ in requests]
-            reserved, refused_by = self.caps.reserve(self.client, calls, task_spent)
-            if refused_by is not None:  # the worst case does not fit: stop here, as if never asked
-                self.tree = self.algo.load_tree(before)
-                self.stop_reason = refused_by
-                break
             for i, (trial, parent, messages, phash) in enumerate(requests):
                 sample_index = self._request_counts[(trial.action, phash)]
                 self._request_counts[(trial.action, phash)] += 1
@@ -313,11 +307,13 @@ class TaskSearch:
             t2 = clock()
             try:
                 completions = await self.client.acomplete_many(
-                    [(trial.action, messages, index) for trial, _, messages, _, index in requests]
+                    [(trial.action, messages, index) for trial, _, messages, _, index in requests],
+                    task=self.task.task_id,
                 )
-                self.caps.record(sum(c.cost for c in completions))  # before the reservation goes
-            finally:
-                self.caps.release(reserved)
+            except SpendStopped as stop:  # not admitted by the spend caps: stop here, as if never asked
+                self.tree, self._request_counts = self.algo.load_tree(before[0]), before[1]
+                self.stop_reason = stop.reason
+                break
             timings["search"] += t1 - t0
             timings["prompt"] += t2 - t1
             timings["llm"] += clock() - t2
@@ -328,7 +324,6 @@ class TaskSearch:
                 self.nodes.append(node)
                 self.cached.append(completion.cached)
                 self._encoder.add(node)
-                task_spent += node["cost"]
                 t3 = clock()
                 self.tree = self.algo.tell(self.tree, trial.trial_id, (node["id"], node["reward"]))
                 timings["search"] += clock() - t3

@@ -9,12 +9,21 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from abmcts.llm.retry import CallFailure, short_message
 from abmcts.llm.spec import ModelSpec
 
-Answer = tuple[str, int, int, float]  # text, prompt tokens, completion tokens, cost (USD)
+
+class Answer(NamedTuple):
+    """One successful attempt. `usage`: the provider reported token usage (else the tokens are 0
+    and the spend ledger counts the call at its worst case)."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float  # USD
+    usage: bool = True
 
 
 class OfflineModel(Protocol):
@@ -55,7 +64,7 @@ class OfflineBackend:
         if not isinstance(text, str) or not text.strip():
             raise CallFailure("EmptyContent", "offline model returned no text", retryable=False)
         prompt_tokens = sum(approx_tokens(m["content"]) for m in messages)
-        return text, prompt_tokens, approx_tokens(text), 0.0
+        return Answer(text, prompt_tokens, approx_tokens(text), 0.0)
 
 
 @dataclass

@@ -158,6 +158,16 @@ class ResponseCache:
         log.warning("%s; calling the model again and replacing it", reason)
         return None
 
+    def contains(self, key: str) -> bool:
+        """Would `get` answer this key without a call? (Counts nothing; replay never calls.)"""
+        if self.mode != "readwrite":
+            return self.mode == "replay"
+        try:
+            row = self._connect().execute("SELECT 1 FROM responses WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise LLMError(f"response cache {self.path}: read failed ({exc})") from None
+        return row is not None
+
     def put(self, key: str, record: Mapping[str, Any], model: str = "?") -> dict[str, Any]:
         """Store an error-free record unless the key exists; return the stored record.
 

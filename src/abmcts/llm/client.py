@@ -7,6 +7,11 @@ fresh offline run writes the same tree bytes as any other. Remote models go thro
 (imported only when a remote model is configured); latency is the wall time of the successful
 attempt (backoff and rate-limit waits excluded). A call failure never raises: after the retry
 budget it comes back as `Completion(text=None, error="<type>: <message>")` and is not cached.
+
+With a spend account (`abmcts.llm.ledger.SpendAccount`) every attempt sent to a remote model is
+reserved in the run's spend ledger before it leaves and settled to its bill when it comes back; a
+request the caps cannot admit is not sent (`SpendStopped`). Cache hits send nothing and reserve
+nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from abmcts.errors import ConfigError, LLMError
 from abmcts.llm.aio import run_sync
 from abmcts.llm.backends import ModelBackend, OfflineBackend, OfflineModel, RemoteBackend, approx_tokens
 from abmcts.llm.cache import ResponseCache, cache_key
+from abmcts.llm.ledger import UNUSED, Bill, Draft, SpendAccount, bill_for_answer, bill_for_failure
 from abmcts.llm.limits import ModelLimiter, share_of
+from abmcts.llm.pricing import cap_problems, worst_case_cost
 from abmcts.llm.retry import CallFailure, backoff_delay
 from abmcts.llm.spec import Completion, ModelSpec, RetryPolicy
 
@@ -75,8 +82,11 @@ class LLMClient:
         offline_loader: Callable[[str], OfflineModel] = _load_offline,
         sleep: Callable[[float], Awaitable[None]] = _async_sleep,
         share: LimitShare = ONE_PROCESS,
+        account: SpendAccount | None = None,
     ) -> None:
         self.models = dict(models)
+        self.account = account
+        self._bounded: dict[str, bool] = {}  # per model: priced and with a max_tokens
         self.cache = cache if cache is not None else ResponseCache(None, mode="off")
         self.retry = retry if retry is not None else RetryPolicy()
         self._sleep = sleep
@@ -128,43 +138,96 @@ class LLMClient:
             raise LLMError(f"unknown model {model_name!r} (configured: {', '.join(sorted(self.models))})")
         return spec
 
-    def complete(self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0) -> Completion:
+    def complete(
+        self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0, task: str | None = None
+    ) -> Completion:
         """Blocking `acomplete`."""
-        return run_sync(self.acomplete(model_name, messages, sample_index))
+        return run_sync(self.acomplete(model_name, messages, sample_index, task))
 
-    def complete_many(self, requests: Sequence[CompletionRequest | tuple]) -> list[Completion]:
+    def complete_many(
+        self, requests: Sequence[CompletionRequest | tuple], task: str | None = None
+    ) -> list[Completion]:
         """Blocking `acomplete_many`."""
-        return run_sync(self.acomplete_many(requests))
+        return run_sync(self.acomplete_many(requests, task))
 
     async def acomplete(
-        self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0
+        self, model_name: str, messages: list[dict[str, Any]], sample_index: int = 0, task: str | None = None
     ) -> Completion:
-        """Cached response, or a fresh call (stored before it is returned). Raises only on misuse."""
-        spec = self.spec(model_name)
-        _check_messages(messages)
-        key = cache_key(spec.model, messages, spec.params, sample_index)
+        """Cached response, or a fresh call (stored before it is returned). Raises only on misuse,
+        or SpendStopped when the spend caps do not admit it (nothing was sent)."""
+        return (await self.acomplete_many([(model_name, messages, sample_index)], task))[0]
+
+    async def acomplete_many(
+        self, requests: Sequence[CompletionRequest | tuple], task: str | None = None
+    ) -> list[Completion]:
+        """Run calls concurrently (each model within its limits), results in request order.
+
+        Under a spend account the calls that would be sent are reserved together first (`task`
+        names them in the ledger); SpendStopped means none was sent, or that a retry found no room
+        (its siblings ran to the end and are cached).
+        """
+        reqs = [r if isinstance(r, CompletionRequest) else CompletionRequest(*r) for r in requests]
+        specs = [self.spec(r.model_name) for r in reqs]
+        for r in reqs:
+            _check_messages(r.messages)
+        keys = [
+            cache_key(s.model, r.messages, s.params, r.sample_index) for s, r in zip(specs, reqs, strict=True)
+        ]
+        drafts = [self._draft(r, key, task) for r, key in zip(reqs, keys, strict=True)]
+        entries: list[int | None] = [None] * len(reqs)
+        wanted = [i for i, d in enumerate(drafts) if d is not None]
+        if wanted:
+            ids = await self.account.admit([drafts[i] for i in wanted])
+            for i, entry in zip(wanted, ids, strict=True):
+                entries[i] = entry
+        if len(reqs) == 1:  # batch size 1: no task to schedule (a replay makes ~1000 calls a second)
+            return [await self._acomplete(reqs[0], keys[0], drafts[0], entries[0])]
+        results = await asyncio.gather(
+            *(self._acomplete(*args) for args in zip(reqs, keys, drafts, entries, strict=True)),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return list(results)
+
+    def _draft(self, req: CompletionRequest, key: str, task: str | None) -> Draft | None:
+        """The ledger entry a request would need: None when nothing is sent or nothing is billed."""
+        spec = self.spec(req.model_name)
+        if self.account is None or spec.is_offline or self.cache.contains(key):
+            return None
+        return Draft(
+            stage=self.account.stage,
+            task=task,
+            model=spec.name,
+            key=key,
+            worst=self._worst_case(spec, req.messages),
+            max_tokens=spec.max_output_tokens,
+        )
+
+    def _worst_case(self, spec: ModelSpec, messages: list[dict[str, Any]]) -> float | None:
+        """The call's worst case; None for a model without a price or max_tokens (only uncapped)."""
+        if spec.name not in self._bounded:
+            self._bounded[spec.name] = not cap_problems(spec)
+        return worst_case_cost(spec, messages) if self._bounded[spec.name] else None
+
+    async def _acomplete(
+        self, req: CompletionRequest, key: str, draft: Draft | None, entry: int | None
+    ) -> Completion:
+        spec = self.spec(req.model_name)
         record = self.cache.get(key, model=spec.model)
         if record is not None:
+            if entry is not None:  # cached by another process since it was reserved: nothing sent
+                await self.account.settle(entry, draft, Bill(0.0, flag=UNUSED))
             if "error" in record:  # replay of a call that failed after every retry
                 return Completion(text=None, error=record["error"], cached=True)
             return Completion.from_record(record, cached=True)
-        completion = await self._call_with_retries(spec, messages, key)
+        completion = await self._call_with_retries(spec, req.messages, key, draft, entry)
         if completion.error is not None:
             self.cache.put_failure(key, completion.error, model=spec.model)
             return completion
         return Completion.from_record(
             self.cache.put(key, completion.record(), model=spec.model), cached=False
-        )
-
-    async def acomplete_many(self, requests: Sequence[CompletionRequest | tuple]) -> list[Completion]:
-        """Run calls concurrently (each model within its limits), results in request order."""
-        reqs = [r if isinstance(r, CompletionRequest) else CompletionRequest(*r) for r in requests]
-        for r in reqs:
-            self.spec(r.model_name)
-        if len(reqs) == 1:  # batch size 1: no task to schedule (a replay makes ~1000 calls a second)
-            return [await self.acomplete(reqs[0].model_name, reqs[0].messages, reqs[0].sample_index)]
-        return list(
-            await asyncio.gather(*(self.acomplete(r.model_name, r.messages, r.sample_index) for r in reqs))
         )
 
     def close(self) -> None:
@@ -180,21 +243,43 @@ class LLMClient:
         return policy
 
     async def _call_with_retries(
-        self, spec: ModelSpec, messages: list[dict[str, Any]], key: str
+        self,
+        spec: ModelSpec,
+        messages: list[dict[str, Any]],
+        key: str,
+        draft: Draft | None = None,
+        entry: int | None = None,
     ) -> Completion:
+        """Attempts until one answers or the retry budget is spent. With a ledger `draft`, the
+        first attempt is `entry` and each retry reserves its own entry (it may wait, or raise
+        SpendStopped); each is settled to its bill before the next."""
         policy, backend = self._policy(spec), self._backends[spec.name]
         failure = CallFailure("NoAttempt", "no attempt was made")
         tokens = sum(approx_tokens(m["content"]) for m in messages) + (spec.max_output_tokens or 0)
         for attempt in range(policy.max_retries + 1):
+            if draft is not None and attempt > 0:
+                draft = replace(draft, attempt=attempt)
+                entry = (await self.account.admit([draft]))[0]
             async with self.limiters[spec.name].slot(tokens):
                 start = time.perf_counter()
                 try:
-                    text, prompt_tokens, completion_tokens, cost = await backend.call(messages, key)
+                    answer = await backend.call(messages, key)
                 except CallFailure as exc:
                     failure = exc
                 else:
                     latency = round(time.perf_counter() - start, 6) if backend.timed else 0.0
-                    return Completion(text, prompt_tokens, completion_tokens, cost, latency)
+                    if draft is not None:
+                        await self.account.settle(entry, draft, bill_for_answer(draft, *answer[1:]))
+                    return Completion(
+                        answer.text, answer.prompt_tokens, answer.completion_tokens, answer.cost, latency
+                    )
+            if draft is not None:
+                bill = (
+                    bill_for_answer(draft, *failure.usage, usage=True)
+                    if failure.usage is not None
+                    else bill_for_failure(draft, failure.billed)
+                )
+                await self.account.settle(entry, draft, bill)
             if not failure.retryable or attempt == policy.max_retries:
                 break
             await self._sleep(backoff_delay(policy, key, attempt, failure.retry_after_s))

@@ -46,14 +46,20 @@ def cost_of(spec: ModelSpec, prompt_tokens: int, completion_tokens: int) -> floa
     return float(prompt_cost) + float(completion_cost)
 
 
-def check_capped(spec: ModelSpec) -> None:
-    """A cost cap needs every model priced and its answers bounded (max_tokens); fail up front."""
-    cost_of(spec, 1, 1)
+def cap_problems(spec: ModelSpec) -> list[str]:
+    """What keeps a cost cap from bounding this model's calls: no price, no max_tokens (both
+    reported at once, so one rerun fixes everything)."""
+    problems = []
+    try:
+        cost_of(spec, 1, 1)
+    except ConfigError as exc:
+        problems.append(str(exc))
     if not spec.is_offline and spec.max_output_tokens is None:
-        raise ConfigError(
+        problems.append(
             f"model {spec.name!r} ({spec.model}): set params.max_tokens (or max_completion_tokens) "
             "so a call's worst-case cost is bounded; a cost cap needs it"
         )
+    return problems
 
 
 def worst_case_cost(spec: ModelSpec, messages: list[dict[str, Any]]) -> float:

@@ -15,12 +15,15 @@ from types import ModuleType
 from typing import Any
 
 from abmcts.errors import LLMError
+from abmcts.llm.backends import Answer
 from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
 from abmcts.llm.spec import ModelSpec
 
 # Local OpenAI-compatible servers (llama.cpp, vLLM) need *some* key in the request but ignore it.
 PLACEHOLDER_KEY = "no-key"
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+# litellm's failures without a provider error response: the request may have been answered and billed
+_MAYBE_BILLED = frozenset({"Timeout", "APITimeoutError", "APIConnectionError", "APIResponseValidationError"})
 
 _litellm: ModuleType | None = None
 _import_lock = threading.Lock()
@@ -74,12 +77,13 @@ def _api_key(spec: ModelSpec) -> str | None:
     return PLACEHOLDER_KEY if spec.api_base is not None else None  # None: litellm reads the provider's env
 
 
-async def acall_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> tuple[str, int, int, float]:
-    """One attempt: (text, prompt_tokens, completion_tokens, cost). Raises CallFailure on any failure.
+async def acall_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> Answer:
+    """One attempt. Raises CallFailure on any failure, saying whether the provider billed it.
 
     A reasoning model's `<think>...</think>` preamble (DeepSeek-R1 served raw) is dropped from the
     text: the answer is what follows it, and code inside the reasoning is not the answer's code.
-    Completion tokens include reasoning tokens (OpenAI's convention), so they are priced too.
+    Completion tokens include reasoning tokens (OpenAI's convention), so they are priced too. An
+    answer without `usage` has 0 tokens and cost, flagged (`Answer.usage`) for the spend ledger.
     """
     litellm = load_litellm()
     api_key = _api_key(spec)
@@ -100,17 +104,21 @@ async def acall_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> tuple
     except (AttributeError, IndexError, TypeError):
         text = None
     text = strip_reasoning(text) if isinstance(text, str) else None
-    if not text or not text.strip():
-        raise CallFailure("EmptyContent", "the model returned no text")
     usage = getattr(response, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    reported = prompt_tokens > 0 or completion_tokens > 0  # litellm fills a missing usage with zeros
     configured = spec.configured_price
-    if configured is not None:
+    if not reported:
+        cost = 0.0
+    elif configured is not None:
         cost = prompt_tokens * configured[0] + completion_tokens * configured[1]
     else:
         cost = _cost(litellm, response)
-    return text, prompt_tokens, completion_tokens, cost
+    if not text or not text.strip():  # billed all the same (e.g. a `<think>` block and nothing after it)
+        usage_billed = (prompt_tokens, completion_tokens, cost) if reported else None
+        raise CallFailure("EmptyContent", "the model returned no text", billed=True, usage=usage_billed)
+    return Answer(text, prompt_tokens, completion_tokens, cost, usage=reported)
 
 
 def strip_reasoning(text: str) -> str:
@@ -147,9 +155,23 @@ def _failure(exc: Exception, api_key: str | None) -> CallFailure:
                 retry_after = parse_retry_after(headers.get("retry-after"))
             except AttributeError:
                 retry_after = None
+    kind = type(exc).__name__
     return CallFailure(
-        kind=type(exc).__name__,
+        kind=kind,
         message=short_message(message),
         retryable=is_retryable_status(status),
         retry_after_s=retry_after,
+        billed=_billed(exc, kind, status),
     )
+
+
+def _billed(exc: Exception, kind: str, status: int | None) -> bool | None:
+    """False for the provider's own error response (a rate limit, or an error status with the
+    provider's error body), which bills nothing; None (maybe billed) for anything else: a
+    timeout, a broken connection, or an answer cut off mid-body (litellm reports that as a 500
+    with no body, although the provider generated, and billed, the answer)."""
+    if kind in _MAYBE_BILLED or status is None:
+        return None
+    if status == 429 or isinstance(getattr(exc, "body", None), dict):
+        return False
+    return None

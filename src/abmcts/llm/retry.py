@@ -11,12 +11,27 @@ _PERMANENT_STATUS = frozenset({400, 401, 403, 404, 422})
 
 
 class CallFailure(Exception):
-    """One failed attempt: `kind` names the failure, `retry_after_s` echoes a server's Retry-After."""
+    """One failed attempt: `kind` names the failure, `retry_after_s` echoes a server's Retry-After.
 
-    def __init__(self, kind: str, message: str, retryable: bool = True, retry_after_s: float | None = None):
+    For the spend ledger, `billed` says whether the provider billed it: False for its error
+    response (429, 5xx, 4xx) or an offline model, None when nobody can tell (a timeout, a broken
+    connection, a cut-off body), True for an answer that arrived with `usage` (prompt tokens,
+    completion tokens, cost) but is unusable (no text after a `<think>` block).
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        retryable: bool = True,
+        retry_after_s: float | None = None,
+        billed: bool | None = False,
+        usage: tuple[int, int, float] | None = None,
+    ):
         super().__init__(kind, message)
         self.kind, self.message = kind, message
         self.retryable, self.retry_after_s = retryable, retry_after_s
+        self.billed, self.usage = billed, usage
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"

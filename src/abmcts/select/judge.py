@@ -4,7 +4,8 @@ A base strategy (default `learned_ranker`) orders the answers; its first `top_k`
 one prompt (`abmcts.select.judge_prompt`), and the judge's order replaces theirs; the rest keep
 the base order. With `only_when_split`, a task whose best reward tier holds a single answer costs
 no call. The call goes through the run's `LLMClient`: cached (so `cache.mode=replay` repeats a
-selection with zero new calls), retried, counted in `JudgeUsage`. A reply without a valid
+selection with zero new calls), retried, counted in `JudgeUsage`, and (a paid judge) reserved and
+settled in the run's spend ledger under `run.max_cost_usd`, after what the search spent. A reply without a valid
 `RANKING:` line keeps the base order and is counted as `unparsed` (LLM garbage never crashes a run).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from abmcts.errors import ConfigError
 from abmcts.llm.cache import ResponseCache
 from abmcts.llm.client import LLMClient, OfflineModel
+from abmcts.llm.ledger import SpendAccount, SpendStopped
 from abmcts.llm.offline.models import get_model
 from abmcts.llm.spec import ModelSpec
 from abmcts.select.context import SelectionContext
@@ -48,7 +50,7 @@ class JudgeUsage:
     calls: int = 0
     cached: int = 0
     failed: int = 0
-    capped: int = 0  # not sent: the run's spend cap had no room for the call's worst case
+    capped: int = 0  # not sent: the run's spend ledger did not admit it (cap reached, model blocked)
     unparsed: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -62,31 +64,22 @@ class JudgeUsage:
 class Judge:
     """One judge model behind an `LLMClient` (anything with `complete(model, messages)`).
 
-    With `caps` (the run's `abmcts.experiment.spend.SpendCaps`, its account holding what the search
-    spent), a call is sent only when its worst case fits under `run.max_cost_usd`, as in the search;
-    a refused call keeps the base order and is counted as `capped`.
+    A client with a spend account sends a call only when the run's ledger admits it (its worst
+    case fits under `run.max_cost_usd` with everything the run spent counted); a call it refuses
+    (`SpendStopped`) keeps the base order and is counted as `capped`.
     """
 
     client: Any
     model: str
     usage: JudgeUsage = field(default_factory=JudgeUsage)
-    caps: Any = None
 
     def rank(self, prompt: str, labels: list[str]) -> list[str] | None:
         messages = [{"role": "user", "content": prompt}]
-        reserved = 0.0
-        if self.caps is not None:
-            reserved, refused = self.caps.reserve(self.client, [(self.model, messages)], 0.0)
-            if refused is not None:
-                self.usage.capped += 1
-                return None
         try:
             completion = self.client.complete(self.model, messages)
-        finally:
-            if self.caps is not None:
-                self.caps.release(reserved)
-        if self.caps is not None:
-            self.caps.record(completion.cost)
+        except SpendStopped:
+            self.usage.capped += 1
+            return None
         self.usage.calls += 1
         self.usage.cached += bool(completion.cached)
         if completion.error is not None:
@@ -140,6 +133,7 @@ def load_offline_judge(name: str) -> OfflineModel:
     return get_model(name)
 
 
-def judge_client(spec: ModelSpec, cache: ResponseCache) -> LLMClient:
-    """The judge's own client on the run's response cache (calls cached, replayable, accounted)."""
-    return LLMClient({spec.name: spec}, cache, offline_loader=load_offline_judge)
+def judge_client(spec: ModelSpec, cache: ResponseCache, account: SpendAccount | None = None) -> LLMClient:
+    """The judge's own client on the run's response cache (calls cached, replayable) and, for a
+    paid judge, the run's spend ledger (`account`)."""
+    return LLMClient({spec.name: spec}, cache, offline_loader=load_offline_judge, account=account)

@@ -3,8 +3,9 @@
 Each request to `/v1/chat/completions` draws one outcome from a RNG seeded by (seed, request
 number): `rate_429` (with Retry-After), `rate_500`, `rate_slow` (sleeps `slow_s`, past the
 client's timeout), `rate_truncated` (cut-off JSON), `rate_empty` (empty content), `rate_nocode`
-(prose, no code block); otherwise a valid completion holding a fenced python block chosen from
-the seed and the request.
+(prose, no code block), `rate_thinkonly` (a `<think>` block and nothing after it, as a reasoning
+model cut off by max_tokens sends); otherwise a valid completion holding a fenced python block
+chosen from the seed and the request.
 
 Like a real provider it also has:
 * latency: `latency_s`, fixed, or the median of a lognormal with `latency_sigma` > 0 (long tail),
@@ -17,6 +18,13 @@ Like a real provider it also has:
   a decoy code block;
 * `reject_temperature`: a request with `temperature` gets OpenAI's o-series 400.
 
+And a bill of its own, to hold the pipeline's spend ledger against: every request it generates
+an answer for (any outcome but 429, 500 and the limit and parameter rejections; a slow one and a
+cut-off one too) is billed at `price_in`/`price_out` USD per token, whether or not the answer
+reaches the client (`billed_usd`). An honest provider bills at most the request's `max_tokens`
+completion tokens; `rate_overbill` answers report and bill `max_tokens + overbill_tokens`, and
+`rate_nousage` answers leave out `usage` (both drawn independently of the outcome).
+
 Requests are logged in memory (time, outcome, requests in flight) — never headers, so API keys are
 never recorded.
 """
@@ -26,17 +34,19 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import dataclasses
 import hashlib
 import json
 import math
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULTS = ("429", "500", "slow", "truncated", "empty", "nocode")
+FAULTS = ("429", "500", "slow", "truncated", "empty", "nocode", "thinkonly")
 DECOY = "def transform(grid):\n    return [[0]]  # a first idea, inside the reasoning"
 
 _PROGRAMS = (
@@ -55,6 +65,12 @@ class ProviderConfig:
     rate_truncated: float = 0.0
     rate_empty: float = 0.0
     rate_nocode: float = 0.0
+    rate_thinkonly: float = 0.0
+    rate_nousage: float = 0.0  # answers without `usage` (drawn apart from the outcome)
+    rate_overbill: float = 0.0  # answers billing max_tokens + overbill_tokens completion tokens
+    overbill_tokens: int = 100
+    price_in: float = 0.0  # USD per prompt token, for the simulator's own bill
+    price_out: float = 0.0  # USD per completion token
     retry_after_s: float = 0.1
     slow_s: float = 5.0
     latency_s: float = 0.0  # fixed latency, or the lognormal's median when latency_sigma > 0
@@ -73,6 +89,9 @@ class ProviderConfig:
             raise ValueError(f"fault rates must be >= 0 and sum to <= 1, got {rates}")
         if self.latency_s < 0 or self.latency_sigma < 0 or self.reasoning_tokens < 0:
             raise ValueError("latency_s, latency_sigma and reasoning_tokens must be >= 0")
+        for name in ("rate_nousage", "rate_overbill"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
 
     def latency(self, n: int) -> float:
         """Latency of request number `n`: fixed, or lognormal around the median (seeded)."""
@@ -90,6 +109,14 @@ class RequestLog:
     outcome: str  # "ok", "limit" (over max_in_flight or rpm), "bad_param", or one of FAULTS
     in_flight: int = 0  # accepted requests being answered when this one arrived (itself included)
     params: tuple[str, ...] = ()  # the request's top-level keys besides model and messages (no values)
+    billed_usd: float = 0.0  # what the provider charged for it (see the module docstring)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-request (the spend tests SIGKILL whole runs) is no server error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class ProviderSimulator:
@@ -100,9 +127,10 @@ class ProviderSimulator:
         self.log: list[RequestLog] = []
         self._lock = threading.Lock()
         self._count = 0
+        self._row: dict[int, int] = {}  # request number -> its log row, until it is billed
         self._in_flight = 0
         self._accepted: collections.deque[float] = collections.deque()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
+        self._httpd = _Server(("127.0.0.1", port), _make_handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -119,6 +147,11 @@ class ProviderSimulator:
         with self._lock:
             rows = [r for r in self.log if r.path.endswith("/chat/completions")]
         return [r for r in rows if outcome is None or r.outcome == outcome]
+
+    @property
+    def billed_usd(self) -> float:
+        """The provider's own bill: every request it generated an answer for, at its prices."""
+        return sum(r.billed_usd for r in self.completions())
 
     @property
     def peak_in_flight(self) -> int:
@@ -169,7 +202,16 @@ class ProviderSimulator:
             u -= rate
         with self._lock:
             self.log.append(RequestLog(now, path, outcome, in_flight, params))
+            self._row[n] = len(self.log) - 1
         return n, outcome
+
+    def _bill(self, n: int, prompt_tokens: int, completion_tokens: int) -> None:
+        """Charge request `n` (before its answer leaves: a client that gives up is billed too)."""
+        cfg = self.config
+        usd = prompt_tokens * cfg.price_in + completion_tokens * cfg.price_out
+        with self._lock:
+            i = self._row.pop(n)
+            self.log[i] = dataclasses.replace(self.log[i], billed_usd=usd)
 
     def _release(self) -> None:
         with self._lock:
@@ -180,6 +222,8 @@ class ProviderSimulator:
             return ""
         if outcome == "nocode":
             return "I am not sure how to solve this puzzle."
+        if outcome == "thinkonly":
+            return "<think>\nThe grid looks mirrored... or rotated. Let me check each row." + " Hmm." * 40
         digest = hashlib.sha256(f"{self.config.seed}:{json.dumps(body, sort_keys=True)}".encode()).digest()
         program = _PROGRAMS[digest[0] % len(_PROGRAMS)]
         answer = f"Here is a program.\n```python\n{program}\n```\n"
@@ -251,16 +295,23 @@ def _make_handler(server: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
             latency = cfg.latency(n)
             if latency:
                 time.sleep(latency)
+            if outcome in ("429", "500"):  # an error response: no charge
+                server._bill(n, 0, 0)
             if outcome == "429":
                 err = {"error": {"message": "rate limited", "type": "rate_limit_error"}}
                 return 429, json.dumps(err).encode(), {"Retry-After": f"{cfg.retry_after_s:g}"}
             if outcome == "500":
                 return 500, b'{"error": {"message": "internal error", "type": "server_error"}}', {}
-            if outcome == "slow":
-                time.sleep(cfg.slow_s)
             text = server._completion_text(body, outcome)
             prompt_tokens = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4
             completion_tokens = len(text) // 4 + cfg.reasoning_tokens
+            draw = random.Random(f"usage:{cfg.seed}:{n}")
+            limit = body.get("max_completion_tokens") or body.get("max_tokens")
+            if isinstance(limit, int):  # an honest provider stops at the limit (finish_reason "length")
+                completion_tokens = min(completion_tokens, limit)
+                if draw.random() < cfg.rate_overbill:
+                    completion_tokens = limit + cfg.overbill_tokens
+            server._bill(n, prompt_tokens, completion_tokens)
             payload = {
                 "id": f"chatcmpl-{n}",
                 "object": "chat.completion",
@@ -276,6 +327,10 @@ def _make_handler(server: ProviderSimulator) -> type[BaseHTTPRequestHandler]:
                     "completion_tokens_details": {"reasoning_tokens": cfg.reasoning_tokens},
                 },
             }
+            if draw.random() < cfg.rate_nousage:
+                del payload["usage"]
+            if outcome == "slow":  # generated and billed; the client has given up by now
+                time.sleep(cfg.slow_s)
             data = json.dumps(payload).encode()
             if outcome == "truncated":
                 data = data[: len(data) // 2]
@@ -296,6 +351,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-in-flight", type=int, default=None)
     parser.add_argument("--rpm", type=int, default=None)
     parser.add_argument("--reasoning-tokens", type=int, default=0)
+    parser.add_argument("--rate-nousage", type=float, default=0.0, help="fraction of answers without usage")
+    parser.add_argument("--rate-overbill", type=float, default=0.0, help="fraction billing over max_tokens")
+    parser.add_argument("--overbill-tokens", type=int, default=100)
+    parser.add_argument("--price-in", type=float, default=0.0, help="USD per prompt token (the bill)")
+    parser.add_argument("--price-out", type=float, default=0.0, help="USD per completion token")
     parser.add_argument("--think", action="store_true", help="answers start with a <think> block")
     parser.add_argument("--reject-temperature", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
@@ -309,6 +369,11 @@ def main(argv: list[str] | None = None) -> None:
         max_in_flight=args.max_in_flight,
         rpm=args.rpm,
         reasoning_tokens=args.reasoning_tokens,
+        rate_nousage=args.rate_nousage,
+        rate_overbill=args.rate_overbill,
+        overbill_tokens=args.overbill_tokens,
+        price_in=args.price_in,
+        price_out=args.price_out,
         think=args.think,
         reject_temperature=args.reject_temperature,
         seed=args.seed,

@@ -51,7 +51,8 @@ class SearchMonitor:
     def __call__(self, summary: dict[str, Any]) -> None:
         self.done += 1
         self.calls += summary["calls"]
-        self.cost += summary.get("cost", 0.0)
+        # the run's spend ledger when it keeps one (what the provider billed), else the trees' costs
+        self.cost = summary.get("run_billed_usd", self.cost + summary.get("cost", 0.0))
         self.solved_train += summary["best_reward"] == 1.0
         progress = {
             "tasks_done": self.done,

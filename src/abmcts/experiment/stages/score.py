@@ -9,6 +9,7 @@ from abmcts import plots
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import run_provenance
+from abmcts.experiment.runlock import run_lock
 from abmcts.experiment.stages.common import load_run_trees
 from abmcts.experiment.tasktable import per_task_rows
 from abmcts.io import atomic_write_json, read_json
@@ -22,7 +23,15 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
     selection = read_json(paths.selection, "selection file")
     solutions = read_json(paths.solutions, "solutions file")
     solutions = {tid: solutions[tid] for tid in trees}
+    with run_lock(paths.run_dir, "score"):
+        return _score(cfg, paths, trees, attempts, selection, solutions)
+
+
+def _score(
+    cfg: RootConfig, paths: RunPaths, trees: dict, attempts: dict, selection: dict, solutions: dict
+) -> dict:
     metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, selection)
+    metrics["billed"] = billed(paths)
     provenance = run_provenance(cfg)
     atomic_write_json(paths.metrics, {**metrics, "provenance": provenance})
     atomic_write_json(paths.summary, headline(metrics))
@@ -41,3 +50,25 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
         artifacts = [paths.metrics, paths.per_task, paths.submission, *[Path(f) for f in figures]]
         log_selection_run(cfg, metrics, rows, artifacts)
     return metrics
+
+
+def billed(paths: RunPaths) -> dict[str, Any]:
+    """What the run's spend ledger counts (the provider's bill, as far as it can be known), per
+    stage; all zeros for a run that never sent a paid request."""
+    out: dict[str, Any] = {"total": 0.0, "search": 0.0, "select": 0.0, "requests": 0, "flags": {}}
+    if not paths.ledger.exists():
+        return out
+    from abmcts.llm.ledger import SpendLedger
+
+    ledger = SpendLedger(paths.ledger)
+    try:
+        totals = ledger.totals()
+    finally:
+        ledger.close()
+    return {
+        **out,
+        **totals.by_stage,
+        "total": totals.counted,
+        "requests": totals.entries,
+        "flags": dict(sorted(totals.flags.items())),
+    }

@@ -14,10 +14,12 @@ from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import build_client, run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, run_provenance, tree_settings
-from abmcts.experiment.spend import check_caps
+from abmcts.experiment.runlock import run_lock
+from abmcts.experiment.spend import check_caps, needs_ledger, spend_summary
 from abmcts.experiment.stages.common import load_run_tasks
 from abmcts.experiment.taskset import check_task_ids, record_task_ids
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
+from abmcts.llm.ledger import SpendLedger
 from abmcts.sandbox.confinement import preflight
 from abmcts.sqlite_store import checkpoint
 
@@ -48,23 +50,29 @@ def check_before_work(cfg: RootConfig, tasks: list[Task]) -> None:
 
 
 def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
-    """Search every selected task, writing one tree file per task, and summarise the run.
+    """Search every selected task, writing one tree file per task, and summarise the run; one live
+    run per run directory (`runlock`).
 
     The caches are checkpointed at the end, whatever happened: their write-ahead logs folded into
     the files, so a lost `-wal` loses nothing."""
     try:
-        return _tracked_search(cfg, progress)
+        return _locked_search(cfg, progress)
     finally:
         checkpoint(*cfg.cache.store_paths())
 
 
-def _tracked_search(cfg: RootConfig, progress: bool) -> dict[str, Any]:
+def _locked_search(cfg: RootConfig, progress: bool) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
     check_task_ids(cfg, list(tasks))
     check_existing_trees(cfg, tasks, paths)
     check_before_work(cfg, list(tasks.values()))
-    record_task_ids(cfg, list(tasks))
+    with run_lock(paths.run_dir, "search"):
+        record_task_ids(cfg, list(tasks))
+        return _tracked(cfg, tasks, paths, progress)
+
+
+def _tracked(cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool) -> dict[str, Any]:
     if cfg.tracking.enabled:
         from abmcts.tracking.live import SearchMonitor
         from abmcts.tracking.runs import stage_run
@@ -94,6 +102,18 @@ def _search(
         "executions": sum_counts(r["executions"] for r in results),
         "timings_s": {k: round(v, 3) for k, v in sum_counts(r["timings_s"] for r in results).items()},
         "wall_s": round(time.perf_counter() - start, 3),
+        "spend": _spend(cfg, paths, results),
     }
     atomic_write_json(paths.search_summary, summary)
     return summary
+
+
+def _spend(cfg: RootConfig, paths: RunPaths, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's spend as its ledger counts it (nothing to count when every model is offline)."""
+    if not (needs_ledger(cfg.models.specs) and paths.ledger.exists()):
+        return spend_summary(cfg, None, results)
+    ledger = SpendLedger(paths.ledger)
+    try:
+        return spend_summary(cfg, ledger, results)
+    finally:
+        ledger.close()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.spend import LocalAccount, SpendCaps
+from abmcts.experiment.runlock import run_lock
+from abmcts.experiment.spend import model_problems, open_ledger, run_account
 from abmcts.experiment.stages.common import load_run_trees
 from abmcts.io import atomic_write_json, read_json
 from abmcts.llm.cache import ResponseCache
-from abmcts.llm.pricing import check_capped
 from abmcts.select import select_all, write_benchmarking_submissions, write_submission
 from abmcts.select.judge import Judge, judge_client
 from abmcts.select.strategies import judge_spec
@@ -23,13 +24,20 @@ def select_stage(cfg: RootConfig) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     trees = load_run_trees(cfg)
     tasks = read_json(paths.tasks, "tasks file")
-    judge = _judge(cfg, trees)
-    try:
-        result = select_all(trees, tasks, cfg.selection.strategy, cfg.selection.params, judge)
-    finally:
-        if judge is not None:
-            judge.client.cache.close()
-            checkpoint(*cfg.cache.store_paths())
+    with run_lock(paths.run_dir, "select"):
+        judge = _judge(cfg, paths)
+        try:
+            result = select_all(trees, tasks, cfg.selection.strategy, cfg.selection.params, judge)
+        finally:
+            if judge is not None:
+                judge.client.cache.close()
+                if judge.client.account is not None:
+                    judge.client.account.close()
+                checkpoint(*cfg.cache.store_paths())
+        return _write(paths, trees, result)
+
+
+def _write(paths: RunPaths, trees: dict[str, Any], result: Any) -> dict[str, Any]:
     atomic_write_json(
         paths.attempts,
         {tid: [entry.to_json() for entry in entries] for tid, entries in result.plans.items()},
@@ -40,15 +48,20 @@ def select_stage(cfg: RootConfig) -> dict[str, Any]:
     return {"tasks": len(result.plans), "path": str(paths.submission), "judge": result.judge}
 
 
-def _judge(cfg: RootConfig, trees: dict[str, Any]) -> Judge | None:
+def _judge(cfg: RootConfig, paths: RunPaths) -> Judge | None:
     """The judge strategy's model behind its own LLMClient on the run's response cache (None
-    otherwise), under `run.max_cost_usd` with what the search already spent counted."""
+    otherwise); a paid judge's calls go through the run's spend ledger, under `run.max_cost_usd`
+    with everything the search spent counted."""
     if cfg.selection.strategy != "judge":
         return None
     spec = judge_spec(cfg.selection)
-    caps = None
     if cfg.run.max_cost_usd is not None:
-        check_capped(spec)
-        spent = sum(n["cost"] for tree in trees.values() for n in tree["nodes"])
-        caps = SpendCaps(run_cap=cfg.run.max_cost_usd, account=LocalAccount(spent))
-    return Judge(judge_client(spec, ResponseCache(cfg.cache.path, cfg.cache.mode)), spec.name, caps=caps)
+        problems = model_problems(cfg, [spec])
+        if problems:
+            raise ConfigError("; ".join(problems))
+    cache = ResponseCache(cfg.cache.path, cfg.cache.mode)
+    account = None
+    if not spec.is_offline:
+        open_ledger(paths, cache).close()
+        account = run_account(cfg, "select")
+    return Judge(judge_client(spec, cache, account), spec.name)
