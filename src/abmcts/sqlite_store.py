@@ -88,13 +88,37 @@ def connect_wal(path: str | os.PathLike, tables: Sequence[Table], what: str) -> 
     path = Path(path)
     if not path.exists():
         _create(path, tables)
+    conn = _open(path)
+    try:
+        conn.create_function("record_digest", -1, record_digest, deterministic=True)
+        _check_tables(conn, path, tables, what)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect_wal_schema(path: str | os.PathLike, *schema: str) -> sqlite3.Connection:
+    """Open (creating it and its folder if needed) a store whose rows are not digested (the spend
+    ledger) and run its `schema` statements. Raises sqlite3.DatabaseError for a foreign file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = _open(path)
+    try:
+        for statement in schema:
+            conn.execute(statement)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _open(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        conn.create_function("record_digest", -1, record_digest, deterministic=True)
         _set_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
-        _check_tables(conn, path, tables, what)
     except BaseException:
         conn.close()
         raise

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.errors import LLMError
-from abmcts.sqlite_store import connect_wal
+from abmcts.sqlite_store import connect_wal_schema
 
 # Why a search (or a judge call) was not sent: a task's tree records it as its `stop_reason`.
 RUN_CAP, TASK_CAP, OVER_MAX_TOKENS = "run_cost_cap", "task_cost_cap", "over_max_tokens"
@@ -152,7 +152,7 @@ class SpendLedger:
         if conn is not None and self._local.pid == os.getpid():
             return conn
         try:
-            conn = connect_wal(self.path, *_SCHEMA)
+            conn = connect_wal_schema(self.path, *_SCHEMA)
             conn.execute("PRAGMA synchronous=FULL")  # a reservation is on disk before its request leaves
         except sqlite3.DatabaseError as exc:
             raise LLMError(f"spend ledger {self.path}: not a usable SQLite database ({exc})") from None
