@@ -12,6 +12,10 @@ Layers, outer to inner (each best effort, reported in the hello frame as `isolat
   * zygote namespaces: a private mount namespace (tmpfs over /tmp, /var/tmp, /dev/shm and over
     every forbidden path) and an empty network namespace (no interface is up, so no socket can
     reach anything, loopback included). As root directly; otherwise inside a user namespace.
+  * zygote Landlock allowlist (`landlock.py`, `build_ruleset`), applied to the zygote once it has
+    started, so every child inherits it: read only the standard library, numpy and the loaded C
+    libraries, write only the scratch dir; no TCP; no signals out of the sandbox. Unlike the other
+    layers it is not best effort: without it the executor refuses to run programs (`confinement.py`).
   * child: rlimits (address space, CPU, file size, no new processes, few fds, no core), a private
     temp dir as cwd, stdio to /dev/null, parent-death signal, then privileges dropped: root
     becomes `nobody` (so RLIMIT_NPROC applies, root-owned files are read-only, root processes
@@ -266,6 +270,20 @@ def build_ruleset(abi: int, scratch: str) -> landlock.Ruleset:
     return rules
 
 
+def confine_self(abi: int, scratch: str) -> bool:
+    """Apply the allowlist to this zygote, so every child inherits it at fork for free (a ruleset of
+    ~250 rules applied per child cost ~0.5 ms a fork). The zygote itself needs nothing more after
+    start-up than its pipes and the scratch directory. False when the kernel refused."""
+    try:
+        rules = build_ruleset(abi, scratch)
+        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+        rules.restrict_self()
+        rules.close()
+    except OSError:
+        return False
+    return True
+
+
 # ---------------------------------------------------------------- child side
 
 
@@ -399,18 +417,13 @@ def _limit(which: int, value: int) -> None:
         pass
 
 
-def _child(
-    report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: int, rules: landlock.Ruleset | None
-) -> None:
+def _child(report_fd: int, sandbox_dir: str, req: dict, cfg: dict, zygote_pid: int) -> None:
     """Runs in the forked child: lock down, run the program on each grid, report JSON lines."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
-    low = 3
-    for keep in sorted({report_fd} | ({rules.fd} if rules else set())):
-        os.closerange(low, keep)
-        low = keep + 1
-    os.closerange(low, 1 << 16)
+    os.closerange(3, report_fd)
+    os.closerange(report_fd + 1, 1 << 16)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     mem = int(cfg["memory_mb"]) << 20
@@ -431,12 +444,6 @@ def _child(
     elif cfg["nested_userns"]:
         _libc.unshare(CLONE_NEWUSER)
     _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    if rules is not None:
-        try:
-            rules.restrict_self()
-        except OSError:
-            os._exit(4)  # never run a program less confined than the zygote reported
-        rules.close()
     # After the credential change, which clears it; the zygote is single-threaded, so it fires on its death.
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != zygote_pid:
@@ -550,7 +557,7 @@ def _fresh_dir(base_dir: str, cfg: dict) -> str:
     return path
 
 
-def run_program(req: dict, cfg: dict, base_dir: str, rules: landlock.Ruleset | None) -> list[dict]:
+def run_program(req: dict, cfg: dict, base_dir: str) -> list[dict]:
     n = len(req["grids"])
     timeout_s = float(req["timeout_s"])
     sandbox_dir = _fresh_dir(base_dir, cfg)
@@ -560,7 +567,7 @@ def run_program(req: dict, cfg: dict, base_dir: str, rules: landlock.Ruleset | N
     if pid == 0:
         try:
             os.close(rfd)
-            _child(wfd, sandbox_dir, req, cfg, zygote_pid, rules)
+            _child(wfd, sandbox_dir, req, cfg, zygote_pid)
         finally:
             os._exit(0)
     os.close(wfd)
@@ -596,11 +603,8 @@ def main() -> None:
     iso["audit_hook"] = bool(cfg["audit_hook"])
     base_dir = tempfile.mkdtemp(prefix="abmcts-sandbox-")
     os.chmod(base_dir, 0o711)
-    rules = None
     iso["landlock"] = landlock.abi_version()
-    if iso["landlock"]:
-        rules = build_ruleset(iso["landlock"], base_dir)
-    iso["confined"] = rules is not None
+    iso["confined"] = bool(iso["landlock"]) and confine_self(iso["landlock"], base_dir)
     gc.freeze()  # children then neither scan nor copy-on-write the zygote's objects during GC
     try:
         send_frame(out_fd, {"hello": True, "pid": os.getpid(), "isolation": iso})
@@ -608,7 +612,7 @@ def main() -> None:
             req = recv_frame(in_fd)
             if req is None:
                 return
-            send_frame(out_fd, {"results": run_program(req, cfg, base_dir, rules)})
+            send_frame(out_fd, {"results": run_program(req, cfg, base_dir)})
     finally:
         shutil.rmtree(base_dir, ignore_errors=True)
 

@@ -2,11 +2,11 @@
 
 Why Landlock: it needs no root and no namespaces, it is enforced by the kernel on every file
 access (C code such as sqlite3 or ctypes included, which Python's audit hook never sees), and it
-survives privilege changes. A ruleset is built once in the sandbox zygote from open path handles
-and applied by each forked child with one `landlock_restrict_self` call, so it costs nothing per
-program. Everything not granted is denied: reading files and directories, writing, creating,
-removing, renaming, truncating, device ioctls; from ABI 4 TCP bind/connect; from ABI 6 signals
-and abstract unix sockets to processes outside the child's own domain.
+survives privilege changes and fork. The sandbox zygote builds a ruleset from open path handles
+and applies it to itself once started, so every forked child inherits it at no cost per program.
+Everything not granted is denied: reading files and directories, writing, creating, removing,
+renaming, truncating, device ioctls; from ABI 4 TCP bind/connect; from ABI 6 signals and abstract
+unix sockets to processes outside the sandbox's domain.
 
 Pure standard library (ctypes): `_worker.py` imports this file directly.
 """
