@@ -198,6 +198,7 @@ class Executor:
             for w in workers:
                 w.kill()
             raise
+        self._allow_unconfined = allow_unconfined
         problem = confinement_problem(workers[0].isolation, allow_unconfined)
         if problem:
             for w in workers:
@@ -243,6 +244,11 @@ class Executor:
         except (OSError, SandboxError):
             self.close()
             raise SandboxError("a sandbox worker died and no replacement could be started") from None
+        problem = confinement_problem(fresh.isolation, self._allow_unconfined)
+        if problem:  # never a replacement less confined than the pool it joins
+            fresh.kill()
+            self.close()
+            raise UnconfinedError(problem)
         with self._cond:
             self._all.add(fresh)
         return fresh
