@@ -17,6 +17,7 @@ from typing import Any
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
+from abmcts.llm.backends import backend_of
 from abmcts.llm.ledger import RUN_CAP, USAGE_MISSING, SpendAccount, SpendLedger
 from abmcts.llm.spec import ModelSpec
 
@@ -69,8 +70,8 @@ def check_caps(cfg: RootConfig, tasks: Sequence[Any]) -> None:
 
 
 def needs_ledger(specs: Sequence[ModelSpec]) -> bool:
-    """Offline models are never billed: a run of them alone keeps no ledger."""
-    return any(not spec.is_offline for spec in specs)
+    """Only billed backends (not offline models) need one: a run without them keeps no ledger."""
+    return any(backend_of(spec).billed for spec in specs)
 
 
 def open_ledger(paths: RunPaths, cache: Any, tree_costs: Mapping[str, float] | None = None) -> SpendLedger:

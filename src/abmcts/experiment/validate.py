@@ -18,6 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.keys import did_you_mean, schema_keys
+from abmcts.llm.backends import BackendContext, backend_of
 
 
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
@@ -109,7 +110,6 @@ def _check_ranges(root: RootConfig) -> None:
 
 def _check_names(root: RootConfig) -> None:
     """Names the stages resolve later, resolved now against the registries that will serve them."""
-    from abmcts.llm.offline import available_models
     from abmcts.search import ALGORITHMS, make_algorithm
     from abmcts.select import STRATEGIES
     from abmcts.select.strategies import check_selection
@@ -129,13 +129,15 @@ def _check_names(root: RootConfig) -> None:
             f"must be one of {', '.join(sorted(STRATEGIES))}"
         )
     check_selection(root.selection)  # the strategy's params, ranker artifact, judge model
-    offline = available_models()
+    problems = []  # every model's, so one rerun fixes all
     for i, spec in enumerate(root.models.specs):
-        if spec.is_offline and spec.offline_name not in offline:
-            raise ConfigError(
-                f"config models.specs[{i}].model={spec.model!r}: unknown offline model "
-                f"(available: {', '.join('offline/' + m for m in offline)})"
-            )
+        backend = backend_of(spec, f"models.specs[{i}].backend")
+        problems += [
+            f"config models.specs[{i}].model={spec.model!r}: {p}"
+            for p in backend.check(spec, BackendContext())
+        ]
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 def _at_least(value: float | None, minimum: float) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from abmcts.errors import ConfigError
+from abmcts.llm.backends import BackendContext, backend_of
 from abmcts.llm.cache import ResponseCache
 from abmcts.llm.client import LLMClient, OfflineModel
 from abmcts.llm.ledger import SpendAccount, SpendStopped
@@ -131,6 +132,13 @@ def load_offline_judge(name: str) -> OfflineModel:
 
         return JUDGE
     return get_model(name)
+
+
+def judge_problems(spec: ModelSpec) -> list[str]:
+    """What keeps the judge's model from working, found before any work: its backend kind's check,
+    with `offline/judge` among the offline models."""
+    context = BackendContext(offline_loader=load_offline_judge)
+    return backend_of(spec, "selection.judge.backend").check(spec, context)
 
 
 def judge_client(spec: ModelSpec, cache: ResponseCache, account: SpendAccount | None = None) -> LLMClient:

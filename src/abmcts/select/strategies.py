@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from abmcts.errors import ConfigError, LLMError
+from abmcts.errors import ConfigError
 from abmcts.llm.spec import ModelSpec
 from abmcts.select.context import SelectionContext
 from abmcts.select.params import NoParams, parse_params
@@ -167,13 +167,11 @@ def check_selection(selection: Any) -> None:
         load_model(artifact)
     if selection.strategy == "judge":
         spec = judge_spec(selection)
-        if spec.is_offline:
-            from abmcts.select.judge import load_offline_judge
+        from abmcts.select.judge import judge_problems
 
-            try:
-                load_offline_judge(spec.offline_name)
-            except LLMError as exc:
-                raise ConfigError(f"config selection.judge.model={spec.model!r}: {exc}") from None
+        problems = judge_problems(spec)
+        if problems:
+            raise ConfigError(f"config selection.judge.model={spec.model!r}: {'; '.join(problems)}")
 
 
 def judge_spec(selection: Any) -> ModelSpec:

@@ -8,7 +8,7 @@ from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.runlock import run_lock
-from abmcts.experiment.spend import model_problems, open_ledger, run_account
+from abmcts.experiment.spend import model_problems, needs_ledger, open_ledger, run_account
 from abmcts.experiment.stages.common import load_run_trees
 from abmcts.io import atomic_write_json, read_json
 from abmcts.llm.cache import ResponseCache
@@ -61,7 +61,7 @@ def _judge(cfg: RootConfig, paths: RunPaths) -> Judge | None:
             raise ConfigError("; ".join(problems))
     cache = ResponseCache(cfg.cache.path, cfg.cache.mode)
     account = None
-    if not spec.is_offline:
+    if needs_ledger([spec]):
         open_ledger(paths, cache).close()
         account = run_account(cfg, "select")
     return Judge(judge_client(spec, cache, account), spec.name)
