@@ -142,7 +142,7 @@ class InProcessKind:
         try:
             self.model(spec, context)
         except Exception as exc:
-            return [short_message(exc)]
+            return [short_message(str(exc))]
         return []
 
     def open(self, spec: ModelSpec, context: BackendContext) -> Transport:
@@ -173,7 +173,7 @@ class InProcessTransport:
         try:
             text = await loop.run_in_executor(self.pool, self.model.generate, messages, seed)
         except Exception as exc:  # deterministic model: the same seed fails the same way, don't retry
-            raise CallFailure(type(exc).__name__, short_message(exc), retryable=False) from None
+            raise CallFailure(type(exc).__name__, short_message(str(exc)), retryable=False) from None
         if not isinstance(text, str) or not text.strip():
             raise CallFailure("EmptyContent", "offline model returned no text", retryable=False)
         prompt_tokens = sum(approx_tokens(m["content"]) for m in messages)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from abmcts.errors import ConfigError
-from abmcts.llm.backends import Answer, BackendContext, RemoteKind, Transport
+from abmcts.llm.backends import Answer, BackendContext, BackendKind, RemoteKind, Transport
 from abmcts.llm.spec import ModelSpec
 
 
@@ -55,4 +55,4 @@ class LitellmKind(RemoteKind):
         return float(prompt_cost) + float(completion_cost)
 
 
-BACKEND = LitellmKind()
+BACKEND: BackendKind = LitellmKind()

@@ -7,7 +7,7 @@ The default kind of a spec whose model string starts with `offline/`; `<name>` i
 
 from __future__ import annotations
 
-from abmcts.llm.backends import BackendContext, InProcessKind, OfflineModel
+from abmcts.llm.backends import BackendContext, BackendKind, InProcessKind, OfflineModel
 from abmcts.llm.spec import OFFLINE_PREFIX, ModelSpec
 
 
@@ -23,4 +23,4 @@ class OfflineKind(InProcessKind):
         return get_model(name)
 
 
-BACKEND = OfflineKind()
+BACKEND: BackendKind = OfflineKind()
