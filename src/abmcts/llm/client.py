@@ -107,7 +107,9 @@ class LLMClient:
             if in_process_slots
             else None
         )
-        context = BackendContext(self._pool, self.cache.mode == "replay", offline_loader)
+        context = BackendContext(
+            pool=self._pool, replay=self.cache.mode == "replay", offline_loader=offline_loader
+        )
         self._backends: dict[str, Transport] = {}
         problems: list[str] = []  # every model's problem at once, so one rerun fixes all
         for name, kind in kinds.items():
