@@ -229,9 +229,9 @@ def tasks_in_flight(cfg: RootConfig, n_processes: int) -> int:
     """Tasks each process keeps searching: `executor.tasks_in_flight`, or enough to fill the
     process's share of every remote model's `max_concurrency` at the configured batch size.
 
-    In-process models (offline; `BackendKind.in_process`) are CPU-bound in this process: more searches in flight would only interleave
-    them (measured: a replay 15% slower with 10 than with 1), so they add one search, not their
-    concurrency.
+    In-process models (offline; `BackendKind.in_process`) are CPU-bound in this process: more
+    searches in flight would only interleave them (measured: a replay 15% slower with 10 than
+    with 1), so they add one search, not their concurrency.
     """
     if cfg.executor.backend == "sequential":
         return 1
