@@ -25,7 +25,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.stages.common import load_run_trees
+from abmcts.experiment.rundata import load_run_trees
 from abmcts.experiment.validate import validate_config
 from abmcts.io import read_json
 from abmcts.llm.cache import ResponseCache

@@ -211,7 +211,7 @@ def estimate_stage(cfg: RootConfig, **options: Any) -> dict[str, Any]:
     """Print the run's estimate (no model call) and return its totals; `options` are
     `estimate_run`'s keywords (latency_s, completion_tokens, code_chars)."""
     from abmcts.experiment.parallel import local_processes
-    from abmcts.experiment.stages.common import load_run_tasks
+    from abmcts.experiment.rundata import load_run_tasks
 
     tasks = list(load_run_tasks(cfg).values())
     try:

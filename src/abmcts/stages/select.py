@@ -7,15 +7,16 @@ from typing import Any
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.rundata import load_run_trees
 from abmcts.experiment.runlock import run_lock
 from abmcts.experiment.spend import model_problems, open_ledger, run_account
-from abmcts.experiment.stages.common import load_run_trees
 from abmcts.io import atomic_write_json, read_json
 from abmcts.llm.cache import ResponseCache
 from abmcts.select import select_all, write_benchmarking_submissions, write_submission
 from abmcts.select.judge import Judge, judge_client
 from abmcts.select.strategies import judge_spec
 from abmcts.sqlite_store import checkpoint
+from abmcts.stages import Stage
 
 
 def select_stage(cfg: RootConfig) -> dict[str, Any]:
@@ -65,3 +66,6 @@ def _judge(cfg: RootConfig, paths: RunPaths) -> Judge | None:
         open_ledger(paths, cache).close()
         account = run_account(cfg, "select")
     return Judge(judge_client(spec, cache, account), spec.name)
+
+
+STAGE = Stage(run=select_stage, entry_point="pipeline/select_attempts.py")

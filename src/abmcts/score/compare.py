@@ -206,7 +206,7 @@ def curve_band(run: ScoredRun, budget: int) -> tuple[list[int], list[float], lis
 
 def write_comparison(root: str | Path, out_dir: str | Path) -> list[dict[str, Any]]:
     """Write comparison.md/.json and two figures (with intervals) to `out_dir`; returns the rows."""
-    from abmcts import plots
+    from abmcts.score import plots
 
     runs = collect_runs(root)
     rows, paired, seeds = comparison_rows(runs), paired_rows(runs), seed_rows(runs)

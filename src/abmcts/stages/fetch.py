@@ -12,6 +12,7 @@ from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.io import atomic_write_json
+from abmcts.stages import Stage
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +40,6 @@ def fetch_stage(cfg: RootConfig) -> dict[str, Any]:
     atomic_write_json(paths.tasks, {tid: tasks[tid].to_json() for tid in sorted(tasks)})
     log.info("fetched %d tasks to %s", len(tasks), paths.tasks)
     return {"tasks": len(tasks), "path": str(paths.tasks)}
+
+
+STAGE = Stage(run=fetch_stage, entry_point="pipeline/fetch.py")
