@@ -114,7 +114,7 @@ def test_duplicate_model_names_fail():
         ("search.params.dist=cauchy", r"search\.params=.*cauchy"),
         ("+search.params.model_selectoin=stack", r"search\.params=.*model_selectoin"),
         ("selection.strategy=no_such_strategy", r"selection\.strategy='no_such_strategy'"),
-        ("data.source=ftp", r"data\.source='ftp'"),
+        ("data.source=ftp", r"data\.source=ftp: no such data source"),
     ],
 )
 def test_unknown_names_fail_before_any_stage(override, needle):

