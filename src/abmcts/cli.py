@@ -45,8 +45,12 @@ def check_overrides(argv: list[str], conf_dir: Path) -> None:
         overrides = OverridesParser.create().parse_overrides(args.overrides)
     except Exception:  # noqa: BLE001 - a malformed override: Hydra's own message says where
         return
-    folders = [p for p in conf_dir.iterdir() if p.is_dir()] if conf_dir.is_dir() else []
-    groups = {p.name: sorted(f.stem for f in p.glob("*.yaml")) for p in folders}
+    groups: dict[str, list[str]] = {}
+    for root in [conf_dir, *_search_path(overrides)]:  # a user's own config files count as options
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+            groups[folder.name] = sorted(
+                {*groups.get(folder.name, []), *(f.stem for f in folder.glob("*.yaml"))}
+            )
     for override in overrides:
         key = override.key_or_group
         if override.is_add() or override.is_force_add() or override.is_delete() or key.startswith("hydra"):
@@ -62,6 +66,18 @@ def check_overrides(argv: list[str], conf_dir: Path) -> None:
         elif not is_known(key):
             near = did_you_mean(key, [*schema_keys(), *groups])
             raise ConfigError(f"unknown config key {key!r}{near}")
+
+
+def _search_path(overrides: list[Any]) -> list[Path]:
+    """The local folders a `hydra.searchpath=[file://...]` override adds to the config search path."""
+    folders = []
+    for override in overrides:
+        if override.key_or_group == "hydra.searchpath" and not override.is_sweep_override():
+            value = override.value()
+            for entry in value if isinstance(value, list) else [value]:
+                if isinstance(entry, str) and entry.startswith("file://"):
+                    folders.append(Path(entry.removeprefix("file://")))
+    return folders
 
 
 def run_stages(
