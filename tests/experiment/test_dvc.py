@@ -58,6 +58,9 @@ def test_stage_closures_are_what_they_should_be():
     assert "src/abmcts/plots.py" in stage_files(REPO, "score")
     assert "src/abmcts/plots.py" not in stage_files(REPO, "search")
     assert not any(f.startswith("src/abmcts/select/") for f in stage_files(REPO, "search"))
+    assert not any(
+        f.startswith(("src/abmcts/search/vis/", "src/abmcts/treeview/")) for f in stage_files(REPO, "search")
+    )
     assert "src/abmcts/sandbox/_worker.py" in stage_files(REPO, "search")  # run as a script, not imported
     assert not any("offline" in f for f in stage_files(REPO, "fetch"))
 
