@@ -13,15 +13,13 @@ dvc.yaml against them.
 
 from __future__ import annotations
 
-import re
+import importlib
 from modulefinder import ModuleFinder
 from pathlib import Path
 
+from abmcts.registry import Registry
 from abmcts.stages import STAGES
 
-# `Registry("kind", "package", ...)` in a module's source: the package its names are imported from. The
-# stage registry is left out: a stage imports `abmcts.stages` for its record, not to run other stages.
-_REGISTRY = re.compile(r'Registry(?:\[[^\]]*\])?\(\s*"[^"]*",\s*"([\w.]+)"')
 # Files a stage uses without importing them: the sandbox pool starts its worker as a script, the
 # learned ranker reads its shipped model.
 USES = {
@@ -48,8 +46,9 @@ def stage_files(repo: Path, stage: str) -> set[str]:
         path = Path(module.__file__ or "")
         if path.is_relative_to(src):
             files.add(str(path.relative_to(repo.resolve())))
-    for package in sorted({p for f in files if f.endswith(".py") for p in _registries(repo / f)}):
-        if package != STAGES.package:
+    for module in finder.modules.values():
+        # The stage registry is left out: a stage imports `abmcts.stages` for its record, not to run others.
+        for package in _registries(module.__name__, Path(module.__file__ or "")) - {STAGES.package}:
             files |= _sources(repo, src / package.replace(".", "/"))
     for module, used in USES.items():
         if module in files:
@@ -57,8 +56,12 @@ def stage_files(repo: Path, stage: str) -> set[str]:
     return files
 
 
-def _registries(path: Path) -> list[str]:
-    return _REGISTRY.findall(path.read_text())
+def _registries(module: str, path: Path) -> set[str]:
+    """The packages of the registries `module` defines (it is imported only if its source names one)."""
+    if path.suffix != ".py" or "Registry(" not in path.read_text():
+        return set()
+    found = vars(importlib.import_module(module)).values()
+    return {value.package for value in found if isinstance(value, Registry)}
 
 
 def compress(repo: Path, files: set[str]) -> list[str]:

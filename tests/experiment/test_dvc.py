@@ -61,6 +61,7 @@ def test_stage_closures_are_what_they_should_be():
     assert "src/abmcts/score/plots.py" not in search
     assert not any(f.startswith("src/abmcts/select/") for f in search)
     assert "src/abmcts/sandbox/_worker.py" in search  # run as a script, not imported
+    assert not any(f.startswith(("src/abmcts/search/vis/", "src/abmcts/treeview/")) for f in search)
     assert not any("offline" in f for f in stage_files(REPO, "fetch"))
     for stage in (search, select, score):
         assert not any(f.startswith("src/abmcts/tracking/") for f in stage)

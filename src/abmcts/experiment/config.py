@@ -37,7 +37,7 @@ class DataConfig:
 @dataclass
 class SearchConfig:
     name: str = "ab_mcts_a"
-    algorithm: str = "ab_mcts_a"  # a name of abmcts.search.ALGORITHMS
+    algorithm: str = "ab_mcts_a"  # a module of abmcts.search.algorithms, or a dotted module name
     params: dict[str, Any] = field(default_factory=dict)  # that algorithm's constructor arguments
     budget: int = 250
     batch_size: int = 1

@@ -113,15 +113,12 @@ def _check_ranges(root: RootConfig) -> None:
 def _check_names(root: RootConfig) -> None:
     """Names the stages resolve later, resolved now against the registries that will serve them."""
     from abmcts.llm.offline import available_models
-    from abmcts.search import ALGORITHMS, make_algorithm
+    from abmcts.search.algorithms import algorithm_class, make_algorithm
     from abmcts.select import STRATEGIES
     from abmcts.select.strategies import check_selection
 
     search = root.search
-    if search.algorithm not in ALGORITHMS:
-        raise ConfigError(
-            f"config search.algorithm={search.algorithm!r}: must be one of {', '.join(sorted(ALGORITHMS))}"
-        )
+    algorithm_class(search.algorithm)  # an unknown name: one line with the nearest
     try:
         make_algorithm(search.algorithm, seed=root.seed, **search.params)
     except (AbmctsError, ValueError, TypeError) as exc:
