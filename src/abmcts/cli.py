@@ -17,9 +17,8 @@ from abmcts.experiment.interrupt import INTERRUPTED, INTERRUPTED_LINE
 from abmcts.experiment.keys import did_you_mean, is_known, schema_keys
 from abmcts.experiment.shared import anchor_shared_paths
 from abmcts.experiment.validate import validate_config
+from abmcts.score.report import SUMMARY_KEYS
 from abmcts.stages import STAGES
-
-SUMMARY_KEYS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
 
 
 def entry(main: Callable[[], None]) -> None:

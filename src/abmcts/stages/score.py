@@ -12,6 +12,7 @@ from abmcts.experiment.provenance import run_provenance
 from abmcts.experiment.rundata import load_run_trees
 from abmcts.experiment.runlock import run_lock
 from abmcts.io import atomic_write_json, read_json
+from abmcts.llm.ledger import SpendLedger
 from abmcts.score import compute_metrics, headline, pass_at_k_rows, plots
 from abmcts.score.tasktable import per_task_rows
 from abmcts.stages import Stage
@@ -62,8 +63,6 @@ def billed(paths: RunPaths) -> dict[str, Any]:
     out: dict[str, Any] = {"total": 0.0, "search": 0.0, "select": 0.0, "requests": 0, "flags": {}}
     if not paths.ledger.exists():
         return out
-    from abmcts.llm.ledger import SpendLedger
-
     ledger = SpendLedger(paths.ledger)
     try:
         totals = ledger.totals()
