@@ -45,8 +45,12 @@ def check_overrides(argv: list[str], conf_dir: Path) -> None:
         overrides = OverridesParser.create().parse_overrides(args.overrides)
     except Exception:  # noqa: BLE001 - a malformed override: Hydra's own message says where
         return
-    folders = [p for p in conf_dir.iterdir() if p.is_dir()] if conf_dir.is_dir() else []
-    groups = {p.name: sorted(f.stem for f in p.glob("*.yaml")) for p in folders}
+    groups: dict[str, list[str]] = {}
+    for folder in (p for d in (conf_dir, *_searchpath_dirs(overrides)) if d.is_dir() for p in d.iterdir()):
+        if folder.is_dir():
+            groups[folder.name] = sorted(
+                {*groups.get(folder.name, []), *(f.stem for f in folder.glob("*.yaml"))}
+            )
     for override in overrides:
         key = override.key_or_group
         if override.is_add() or override.is_force_add() or override.is_delete() or key.startswith("hydra"):
@@ -62,6 +66,13 @@ def check_overrides(argv: list[str], conf_dir: Path) -> None:
         elif not is_known(key):
             near = did_you_mean(key, [*schema_keys(), *groups])
             raise ConfigError(f"unknown config key {key!r}{near}")
+
+
+def _searchpath_dirs(overrides: list[Any]) -> list[Path]:
+    """Config dirs of the user's own (`hydra.searchpath=[file://...]`): their option files are options too."""
+    values = [o.value() for o in overrides if o.key_or_group == "hydra.searchpath"]
+    paths = [p for v in values for p in (v if isinstance(v, list) else [v]) if isinstance(p, str)]
+    return [Path(p.removeprefix("file://")) for p in paths if p.startswith("file://")]
 
 
 def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from abmcts.arc.prompts import grid_text
 from abmcts.arc.task import Grid
-from abmcts.select.context import TaskView
+from abmcts.select.task_view import TaskView
 
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CODE_INDENT = "    "

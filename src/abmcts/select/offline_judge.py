@@ -56,3 +56,6 @@ class OfflineJudge:
 
 
 JUDGE = OfflineJudge()
+# The offline models only a judge can use (by name, as in `model: offline/judge`); any
+# program-writing offline model may judge too.
+OFFLINE_JUDGES = {JUDGE.name: JUDGE}
