@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from abmcts.arc.node import TreeNode
 from abmcts.select.plausibility import CHECKS, Relations, plausibility
 from abmcts.select.task_view import TaskView
@@ -83,7 +85,8 @@ def candidates(all_nodes: list[TreeNode], task: TaskView | None) -> list[Candida
         if key is None:
             key = keys[id(outputs)] = outputs_key(node)
         groups.setdefault(key, []).append(node)
-    rel, tests = (None, [])
+    rel: Relations | None = None
+    tests: list[np.ndarray] = []
     if task is not None:
         demos, tests = task.arrays()
         rel = Relations.of(demos)
