@@ -58,7 +58,7 @@ class ModelsConfig:
 @dataclass
 class SelectionConfig:
     name: str = "sakana"
-    strategy: str = "sakana"  # a name of abmcts.select.STRATEGIES
+    strategy: str = "sakana"  # a module of abmcts.select.strategies, or a dotted module of yours
     params: dict[str, Any] = field(default_factory=dict)  # checked against the strategy's params dataclass
     # The `judge` strategy's model: a model spec mapping like one entry of models.specs (checked as one).
     judge: dict[str, Any] | None = None

@@ -114,8 +114,7 @@ def _check_names(root: RootConfig) -> None:
     """Names the stages resolve later, resolved now against the registries that will serve them."""
     from abmcts.llm.offline import available_models
     from abmcts.search.algorithms import algorithm_class, make_algorithm
-    from abmcts.select import STRATEGIES
-    from abmcts.select.strategies import check_selection
+    from abmcts.select.strategy import check_selection
 
     search = root.search
     algorithm_class(search.algorithm)  # an unknown name: one line with the nearest
@@ -123,12 +122,7 @@ def _check_names(root: RootConfig) -> None:
         make_algorithm(search.algorithm, seed=root.seed, **search.params)
     except (AbmctsError, ValueError, TypeError) as exc:
         raise ConfigError(f"config search.params={dict(search.params)!r}: {exc}") from None
-    if root.selection.strategy not in STRATEGIES:
-        raise ConfigError(
-            f"config selection.strategy={root.selection.strategy!r}: "
-            f"must be one of {', '.join(sorted(STRATEGIES))}"
-        )
-    check_selection(root.selection)  # the strategy's params, ranker artifact, judge model
+    check_selection(root.selection)  # the strategy's name, params, ranker artifact, judge model
     offline = available_models()
     for i, spec in enumerate(root.models.specs):
         if spec.is_offline and spec.offline_name not in offline:
