@@ -20,6 +20,9 @@ from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.keys import did_you_mean, schema_keys
 from abmcts.experiment.paths import data_spec
+from abmcts.llm.offline import available_models
+from abmcts.search.algorithms import algorithm_class, make_algorithm
+from abmcts.select.strategy import check_selection
 
 
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
@@ -112,10 +115,6 @@ def _check_ranges(root: RootConfig) -> None:
 
 def _check_names(root: RootConfig) -> None:
     """Names the stages resolve later, resolved now against the registries that will serve them."""
-    from abmcts.llm.offline import available_models
-    from abmcts.search.algorithms import algorithm_class, make_algorithm
-    from abmcts.select.strategy import check_selection
-
     search = root.search
     algorithm_class(search.algorithm)  # an unknown name: one line with the nearest
     try:
