@@ -29,6 +29,8 @@ from abmcts.arc.prompts import PromptTemplates, render_initial, render_refinemen
 from abmcts.arc.task import Task
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
+from abmcts.experiment.parallel import local_processes, tasks_in_flight
+from abmcts.experiment.rundata import load_run_tasks
 from abmcts.llm.backends import backend_of
 from abmcts.llm.pricing import cost_of, prompt_token_bound
 from abmcts.llm.spec import ModelSpec
@@ -66,7 +68,6 @@ def estimate_run(
     n_processes: int = 1,
 ) -> list[ModelEstimate]:
     """Expected and worst-case cost and wall time of the configured run, per model."""
-    from abmcts.experiment.parallel import tasks_in_flight
 
     templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
     refine_share = 0.0 if cfg.search.algorithm == "repeated_sampling" else 0.5
@@ -213,9 +214,6 @@ def estimate_summary(rows: list[ModelEstimate]) -> dict[str, Any]:
 def estimate_stage(cfg: RootConfig, **options: Any) -> dict[str, Any]:
     """Print the run's estimate (no model call) and return its totals; `options` are
     `estimate_run`'s keywords (latency_s, completion_tokens, code_chars)."""
-    from abmcts.experiment.parallel import local_processes
-    from abmcts.experiment.stages.common import load_run_tasks
-
     tasks = list(load_run_tasks(cfg).values())
     try:
         rows = estimate_run(cfg, tasks, n_processes=local_processes(cfg, len(tasks)), **options)

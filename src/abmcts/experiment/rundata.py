@@ -6,33 +6,13 @@ from typing import Any
 
 from abmcts.arc import loaders
 from abmcts.arc.task import Task
-from abmcts.errors import ConfigError, InputError
+from abmcts.errors import InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, tree_settings
-from abmcts.experiment.taskset import check_task_ids
+from abmcts.experiment.taskset import check_task_ids, selected_task_ids
 from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import read_json
-
-
-def selected_task_ids(cfg: RootConfig, available: list[str]) -> list[str]:
-    """The run's subset of tasks: explicit ids, else a slice of the sorted ids."""
-    data = cfg.data
-    if data.task_ids is not None:
-        known = set(available)
-        missing = [t for t in data.task_ids if t not in known]
-        if missing:
-            raise ConfigError(
-                f"config data.task_ids: {missing[0]!r} is not a task of {data.name} "
-                '(quote ids in YAML/overrides, e.g. "13e47133")'
-            )
-        return list(data.task_ids)
-    if data.offset >= len(available):
-        raise ConfigError(
-            f"config data.offset={data.offset}: past the end of {data.name}, which has {len(available)} tasks"
-        )
-    ids = sorted(available)[data.offset :]
-    return ids if data.limit is None else ids[: data.limit]
 
 
 def load_run_tasks(cfg: RootConfig) -> dict[str, Task]:

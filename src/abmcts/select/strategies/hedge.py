@@ -13,34 +13,29 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from abmcts.select.candidates import Candidate
+from abmcts.arc.node import TreeNode
 from abmcts.select.context import SelectionContext
-from abmcts.select.generalisation import GeneralisationParams, evidence, rank_by
-from abmcts.select.ranker import DEFAULT_ARTIFACT, load_model, training_slack
-
-BASES = ("generalisation", "learned_ranker")
+from abmcts.select.ranker import DEFAULT_ARTIFACT
+from abmcts.select.strategies._base import base_artifact, base_of, scoring_strategies
+from abmcts.select.strategies._ranking import rank_by
+from abmcts.select.strategy import StrategyDef, get_strategy
 
 
 @dataclass(frozen=True)
 class HedgeParams:
-    base: str = "learned_ranker"  # generalisation | learned_ranker (with their default parameters)
+    base: str = "learned_ranker"  # a strategy that scores candidates (with its default parameters)
     margin: float = 1.0  # score distance within which the evidence counts as split
     diversity: float = 1.0  # weight of dissimilarity from the first pick
-    artifact: str = DEFAULT_ARTIFACT  # the learned ranker's artifact when base=learned_ranker
+    artifact: str = DEFAULT_ARTIFACT  # the learned ranker's artifact, for a base that takes one
 
     def __post_init__(self) -> None:
-        if self.base not in BASES:
-            raise ValueError(f"base must be one of {', '.join(BASES)}, got {self.base!r}")
+        if get_strategy(self.base, "selection.params.base").scorer is None:
+            known = ", ".join(scoring_strategies())
+            raise ValueError(
+                f"base must be one of {known} (strategies that score candidates), got {self.base!r}"
+            )
         if self.margin < 0 or self.diversity < 0:
             raise ValueError(f"margin and diversity must be >= 0, got {self.margin!r}/{self.diversity!r}")
-
-
-def base_scores(p: HedgeParams, cands: list[Candidate]) -> dict[int, float]:
-    if p.base == "learned_ranker":
-        model = load_model(p.artifact)
-        return {c.node_id: model.score(c) for c in cands}
-    g = GeneralisationParams()
-    return {c.node_id: evidence(c, g) for c in cands}
 
 
 def dissimilarity(a: list, b: list) -> float:
@@ -57,11 +52,13 @@ def dissimilarity(a: list, b: list) -> float:
     return total / len(a)
 
 
-def hedge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
+def hedge(nodes: list[TreeNode], ctx: SelectionContext) -> list[int]:
     p: HedgeParams = ctx.params
     cands = ctx.candidates(nodes)
-    scores = base_scores(p, cands)
-    slack = training_slack(p.artifact) if p.base == "learned_ranker" else 0.0
+    base, base_params = base_of(p)
+    assert base.scorer is not None  # HedgeParams checked it
+    scores = base.scorer.score(cands, base_params)
+    slack = base.scorer.slack(base_params)
     order = rank_by(cands, scores, slack)
     if len(order) < 2:
         return order
@@ -83,3 +80,6 @@ def hedge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
         ),
     )
     return [first.node_id, second.node_id, *(i for i in order[1:] if i != second.node_id)]
+
+
+STRATEGY = StrategyDef(rank=hedge, params=HedgeParams, artifact=base_artifact)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from omegaconf import OmegaConf
@@ -14,14 +16,15 @@ from abmcts.experiment.config import RootConfig
 from abmcts.experiment.parallel import build_client, run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, run_provenance, tree_settings
+from abmcts.experiment.rundata import load_run_tasks
 from abmcts.experiment.runlock import run_lock
 from abmcts.experiment.spend import check_caps, needs_ledger, spend_summary
-from abmcts.experiment.stages.common import load_run_tasks
 from abmcts.experiment.taskset import check_task_ids, record_task_ids
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
 from abmcts.llm.ledger import SpendLedger
 from abmcts.sandbox.confinement import preflight
 from abmcts.sqlite_store import checkpoint
+from abmcts.stages import Stage
 
 
 def record_run_config(cfg: RootConfig, paths: RunPaths) -> None:
@@ -49,19 +52,25 @@ def check_before_work(cfg: RootConfig, tasks: list[Task]) -> None:
     check_caps(cfg, tasks)
 
 
-def search_stage(cfg: RootConfig, progress: bool = True) -> dict[str, Any]:
+OnResult = Callable[[dict[str, Any]], None]
+# Watches a search while it runs: entered under the run lock, after every check, with the config; yields
+# the hook each finished task's result is given to (tracking's live progress), or None.
+Monitor = Callable[[RootConfig], AbstractContextManager[OnResult | None]]
+
+
+def search_stage(cfg: RootConfig, progress: bool = True, monitor: Monitor | None = None) -> dict[str, Any]:
     """Search every selected task, writing one tree file per task, and summarise the run; one live
     run per run directory (`runlock`).
 
     The caches are checkpointed at the end, whatever happened: their write-ahead logs folded into
     the files, so a lost `-wal` loses nothing."""
     try:
-        return _locked_search(cfg, progress)
+        return _locked_search(cfg, progress, monitor)
     finally:
         checkpoint(*cfg.cache.store_paths())
 
 
-def _locked_search(cfg: RootConfig, progress: bool) -> dict[str, Any]:
+def _locked_search(cfg: RootConfig, progress: bool, monitor: Monitor | None) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     tasks = load_run_tasks(cfg)
     check_task_ids(cfg, list(tasks))
@@ -69,25 +78,16 @@ def _locked_search(cfg: RootConfig, progress: bool) -> dict[str, Any]:
     check_before_work(cfg, list(tasks.values()))
     with run_lock(paths.run_dir, "search"):
         record_task_ids(cfg, list(tasks))
-        return _tracked(cfg, tasks, paths, progress)
+        with (monitor or _unwatched)(cfg) as on_result:
+            return _search(cfg, tasks, paths, progress, on_result)
 
 
-def _tracked(cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool) -> dict[str, Any]:
-    if cfg.tracking.enabled:
-        from abmcts.tracking.live import SearchMonitor
-        from abmcts.tracking.runs import stage_run
-
-        with stage_run(cfg, "search") as tracker:
-            monitor = SearchMonitor(tracker, cfg)
-            try:
-                return _search(cfg, tasks, paths, progress, on_result=monitor)
-            finally:
-                monitor.close()
-    return _search(cfg, tasks, paths, progress)
+def _unwatched(cfg: RootConfig) -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 def _search(
-    cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool, on_result: Any = None
+    cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool, on_result: OnResult | None
 ) -> dict[str, Any]:
     start = time.perf_counter()
     search = run_tasks if cfg.run.max_calls is None else search_with_call_budget
@@ -117,3 +117,6 @@ def _spend(cfg: RootConfig, paths: RunPaths, results: list[dict[str, Any]]) -> d
         return spend_summary(cfg, ledger, results)
     finally:
         ledger.close()
+
+
+STAGE = Stage(run=search_stage, entry_point="pipeline/search.py")

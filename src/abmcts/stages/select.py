@@ -7,15 +7,15 @@ from typing import Any
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.rundata import load_run_trees
 from abmcts.experiment.runlock import run_lock
 from abmcts.experiment.spend import model_problems, needs_ledger, open_ledger, run_account
-from abmcts.experiment.stages.common import load_run_trees
 from abmcts.io import atomic_write_json, read_json
 from abmcts.llm.cache import ResponseCache
-from abmcts.select import select_all, write_benchmarking_submissions, write_submission
-from abmcts.select.judge import Judge, judge_client
-from abmcts.select.strategies import judge_spec
+from abmcts.select import get_strategy, select_all, write_benchmarking_submissions, write_submission
+from abmcts.select.judge import Judge, judge_client, judge_spec
 from abmcts.sqlite_store import checkpoint
+from abmcts.stages import Stage
 
 
 def select_stage(cfg: RootConfig) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def _judge(cfg: RootConfig, paths: RunPaths) -> Judge | None:
     """The judge strategy's model behind its own LLMClient on the run's response cache (None
     otherwise); a paid judge's calls go through the run's spend ledger, under `run.max_cost_usd`
     with everything the search spent counted."""
-    if cfg.selection.strategy != "judge":
+    if not get_strategy(cfg.selection.strategy).needs_judge:
         return None
     spec = judge_spec(cfg.selection)
     if cfg.run.max_cost_usd is not None:
@@ -65,3 +65,6 @@ def _judge(cfg: RootConfig, paths: RunPaths) -> Judge | None:
         open_ledger(paths, cache).close()
         account = run_account(cfg, "select")
     return Judge(judge_client(spec, cache, account), spec.name)
+
+
+STAGE = Stage(run=select_stage, entry_point="pipeline/select_attempts.py")

@@ -1,5 +1,5 @@
-"""What every pipeline entry point does around its stages: check the command line, validate, run,
-report errors and interruptions in one line."""
+"""What every pipeline entry point does around its stages: check the command line, validate, run the
+named stages (tracked when tracking is on), report errors and interruptions in one line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,8 @@ from abmcts.experiment.interrupt import INTERRUPTED, INTERRUPTED_LINE
 from abmcts.experiment.keys import did_you_mean, is_known, schema_keys
 from abmcts.experiment.shared import anchor_shared_paths
 from abmcts.experiment.validate import validate_config
-
-Stage = Callable[[RootConfig], dict[str, Any]]
-SUMMARY_KEYS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
+from abmcts.score.report import SUMMARY_KEYS
+from abmcts.stages import STAGES
 
 
 def entry(main: Callable[[], None]) -> None:
@@ -45,8 +44,12 @@ def check_overrides(argv: list[str], conf_dir: Path) -> None:
         overrides = OverridesParser.create().parse_overrides(args.overrides)
     except Exception:  # noqa: BLE001 - a malformed override: Hydra's own message says where
         return
-    folders = [p for p in conf_dir.iterdir() if p.is_dir()] if conf_dir.is_dir() else []
-    groups = {p.name: sorted(f.stem for f in p.glob("*.yaml")) for p in folders}
+    groups: dict[str, list[str]] = {}
+    for root in [conf_dir, *_search_path(overrides)]:  # a user's own config files count as options
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+            groups[folder.name] = sorted(
+                {*groups.get(folder.name, []), *(f.stem for f in folder.glob("*.yaml"))}
+            )
     for override in overrides:
         key = override.key_or_group
         if override.is_add() or override.is_force_add() or override.is_delete() or key.startswith("hydra"):
@@ -64,8 +67,23 @@ def check_overrides(argv: list[str], conf_dir: Path) -> None:
             raise ConfigError(f"unknown config key {key!r}{near}")
 
 
-def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:
-    """Validate the whole config (every name in it) once, then run the stages in order.
+def _search_path(overrides: list[Any]) -> list[Path]:
+    """The local folders a `hydra.searchpath=[file://...]` override adds to the config search path."""
+    folders = []
+    for override in overrides:
+        if override.key_or_group == "hydra.searchpath" and not override.is_sweep_override():
+            value = override.value()
+            for entry in value if isinstance(value, list) else [value]:
+                if isinstance(entry, str) and entry.startswith("file://"):
+                    folders.append(Path(entry.removeprefix("file://")))
+    return folders
+
+
+def run_stages(
+    names: Sequence[str], cfg: Any, options: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Validate the whole config (every name in it) once, then run the named stages in order, each
+    with its `options` and, when tracking is on, tracking's hooks.
 
     A known error exits 2 with one line naming what is wrong, before the first stage if the
     config is at fault. Ctrl-C exits 130 with one line: what is done is on disk, a rerun resumes.
@@ -73,9 +91,11 @@ def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:
     logging.getLogger("abmcts").setLevel(logging.INFO)
     try:
         root = anchor_shared_paths(validate_config(cfg))
+        for name in names:
+            STAGES.get(name, "stage")  # every name known before the first stage runs
         result: dict[str, Any] = {}
-        for name, stage in stages.items():
-            result = stage(root)
+        for name in names:
+            result = run_stage(name, root, **(options or {}).get(name, {}))
             shown = {k: result[k] for k in SUMMARY_KEYS if k in result} or result
             print(f"[{name}] {json.dumps(shown, sort_keys=True, default=str)}", flush=True)
         return result
@@ -85,3 +105,13 @@ def run_stages(stages: dict[str, Stage], cfg: Any) -> dict[str, Any]:
     except KeyboardInterrupt:
         print(INTERRUPTED_LINE, file=sys.stderr, flush=True)
         sys.exit(INTERRUPTED)
+
+
+def run_stage(name: str, cfg: RootConfig, **options: Any) -> dict[str, Any]:
+    """Stage `name` on a validated config, with tracking's hooks when tracking is on."""
+    hooks: Mapping[str, Any] = {}
+    if cfg.tracking.enabled:
+        from abmcts.tracking.hooks import tracking_hooks  # mlflow's side loads only when tracking is on
+
+        hooks = tracking_hooks(name)
+    return STAGES.get(name, "stage").run(cfg, **options, **hooks)

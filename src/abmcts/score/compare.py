@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.io import atomic_write_json, atomic_write_text, read_json
+from abmcts.score import plots
+from abmcts.score.report import SUMMARY_KEYS
 from abmcts.score.stats import bootstrap_ci, paired_test, seed_mean
 
-COLUMNS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
 TESTED = ("pass_at_budget", "pass_at_2")  # per-task 0/1 columns of per_task.json
 BAND_POINTS = 25  # k values at which the pass@k figure's interval band is computed
 _SEED_SUFFIX = re.compile(r"-s(\d+)$")
@@ -71,7 +72,7 @@ def comparison_rows(runs: list[ScoredRun]) -> list[dict[str, Any]]:
                 "selection": r.selection,
                 "pass_at_budget": curve[-1] if curve else 0.0,
                 "pass_at_budget_ci": _interval(r, "pass_at_budget"),
-                **{c: r.metrics.get(c) for c in COLUMNS},
+                **{c: r.metrics.get(c) for c in SUMMARY_KEYS},
                 "pass_at_2_ci": _interval(r, "pass_at_2"),
             }
         )
@@ -144,7 +145,7 @@ def _fmt(value: Any, ci: dict[str, Any] | None = None) -> str:
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
-    header = ["run", "selection", "pass_at_budget", *COLUMNS]
+    header = ["run", "selection", "pass_at_budget", *SUMMARY_KEYS]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows:
         cells = [_fmt(row[h], row.get(f"{h}_ci")) for h in header]
@@ -206,8 +207,6 @@ def curve_band(run: ScoredRun, budget: int) -> tuple[list[int], list[float], lis
 
 def write_comparison(root: str | Path, out_dir: str | Path) -> list[dict[str, Any]]:
     """Write comparison.md/.json and two figures (with intervals) to `out_dir`; returns the rows."""
-    from abmcts import plots
-
     runs = collect_runs(root)
     rows, paired, seeds = comparison_rows(runs), paired_rows(runs), seed_rows(runs)
     out = Path(out_dir)

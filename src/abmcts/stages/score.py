@@ -1,22 +1,29 @@
-"""Stage 4: metrics, plots and the MLflow run; the only stage that reads the solutions."""
+"""Stage 4: metrics, plots and the per-task table; the only stage that reads the solutions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from abmcts import plots
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import run_provenance
+from abmcts.experiment.rundata import load_run_trees
 from abmcts.experiment.runlock import run_lock
-from abmcts.experiment.stages.common import load_run_trees
-from abmcts.experiment.tasktable import per_task_rows
 from abmcts.io import atomic_write_json, read_json
-from abmcts.score import compute_metrics, headline, pass_at_k_rows
+from abmcts.llm.ledger import SpendLedger
+from abmcts.score import compute_metrics, headline, pass_at_k_rows, plots
+from abmcts.score.tasktable import per_task_rows
+from abmcts.stages import Stage
+
+# Reports a finished score (tracking's MLflow run): called under the run lock with the config, the
+# metrics, the per-task rows and the files worth keeping beside them.
+Report = Callable[[RootConfig, dict[str, Any], list[dict[str, Any]], list[Path]], Any]
 
 
-def score_stage(cfg: RootConfig) -> dict[str, Any]:
+def score_stage(cfg: RootConfig, report: Report | None = None) -> dict[str, Any]:
+    """Metrics, plots and the per-task table of the run's selection; `report` is given them."""
     paths = RunPaths.of(cfg)
     trees = load_run_trees(cfg)
     attempts = read_json(paths.attempts, "attempts file")
@@ -24,12 +31,15 @@ def score_stage(cfg: RootConfig) -> dict[str, Any]:
     solutions = read_json(paths.solutions, "solutions file")
     solutions = {tid: solutions[tid] for tid in trees}
     with run_lock(paths.run_dir, "score"):
-        return _score(cfg, paths, trees, attempts, selection, solutions)
+        metrics, rows, artifacts = _score(cfg, paths, trees, attempts, selection, solutions)
+        if report is not None:
+            report(cfg, metrics, rows, artifacts)
+        return metrics
 
 
 def _score(
     cfg: RootConfig, paths: RunPaths, trees: dict, attempts: dict, selection: dict, solutions: dict
-) -> dict:
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[Path]]:
     metrics = compute_metrics(trees, attempts, solutions, cfg.search.budget, selection)
     metrics["billed"] = billed(paths)
     provenance = run_provenance(cfg)
@@ -44,12 +54,7 @@ def _score(
     ]
     rows = per_task_rows(trees, attempts, solutions, selection.get("programs") or {}, cfg.search.budget)
     atomic_write_json(paths.per_task, rows)
-    if cfg.tracking.enabled:
-        from abmcts.tracking.report import log_selection_run
-
-        artifacts = [paths.metrics, paths.per_task, paths.submission, *[Path(f) for f in figures]]
-        log_selection_run(cfg, metrics, rows, artifacts)
-    return metrics
+    return metrics, rows, [paths.metrics, paths.per_task, paths.submission, *[Path(f) for f in figures]]
 
 
 def billed(paths: RunPaths) -> dict[str, Any]:
@@ -58,8 +63,6 @@ def billed(paths: RunPaths) -> dict[str, Any]:
     out: dict[str, Any] = {"total": 0.0, "search": 0.0, "select": 0.0, "requests": 0, "flags": {}}
     if not paths.ledger.exists():
         return out
-    from abmcts.llm.ledger import SpendLedger
-
     ledger = SpendLedger(paths.ledger)
     try:
         totals = ledger.totals()
@@ -72,3 +75,6 @@ def billed(paths: RunPaths) -> dict[str, Any]:
         "requests": totals.entries,
         "flags": dict(sorted(totals.flags.items())),
     }
+
+
+STAGE = Stage(run=score_stage, entry_point="pipeline/score.py")

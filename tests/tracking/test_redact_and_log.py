@@ -3,7 +3,9 @@ import sys
 import pytest
 
 from abmcts.errors import InputError
-from abmcts.track import REDACTED, flatten, log_run, redact, scalar_metrics
+from abmcts.tracking.redact import REDACTED, flatten, redact, scalar_metrics
+from abmcts.tracking.report import log_run
+from abmcts.tracking.runs import Tracker, connect
 
 CANARY = "sk-canary-0123456789abcdef"
 
@@ -77,20 +79,21 @@ def test_log_run_round_trip(tmp_path, monkeypatch):
         "long": "y" * 7000,
         **{f"many.p{i}": i for i in range(150)},  # more than one log_batch of params
     }
+    client, experiment_id = connect(uri, "exp")
+    parent = client.create_run(experiment_id, run_name="pipeline").info.run_id
     run_id = log_run(
-        uri,
-        "exp",
+        Tracker(client, experiment_id, parent),
         "run-1",
         params=params,
         tags={"data": "arc2/eval", "leak": CANARY},
         metrics={"pass_at_2": 0.5, "pass_at_k": {"1": 0.1}, "pass_at_k_curve": curve},
         curve=curve,
         artifacts=[tmp_path / "metrics.json", tmp_path / "plots"],
-        artifact_location=(tmp_path / "artifacts").as_uri(),
     )
     client = MlflowClient(tracking_uri=uri)
     run = client.get_run(run_id)
     assert run.info.run_name == "run-1" and run.info.status == "FINISHED"
+    assert run.data.tags["mlflow.parentRunId"] == parent
     p = run.data.params
     assert p["search.algo"] == "ab_mcts_a" and p["search.budget"] == "7"
     assert p["models.x.api_key"] == REDACTED
@@ -106,15 +109,18 @@ def test_log_run_round_trip(tmp_path, monkeypatch):
     assert [a.path for a in client.list_artifacts(run_id, "plots")] == ["plots/pass_at_k.png"]
 
 
-def test_log_run_rejects_missing_artifact_before_creating_a_run(tmp_path):
+def test_log_run_rejects_missing_artifact_before_creating_a_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    client, experiment_id = connect(f"sqlite:///{tmp_path / 'db.sqlite'}", "exp")
+    parent = client.create_run(experiment_id, run_name="pipeline").info.run_id
     with pytest.raises(InputError, match="nope.png: file not found"):
-        log_run(f"sqlite:///{tmp_path / 'db.sqlite'}", artifacts=[tmp_path / "nope.png"])
-    assert not (tmp_path / "db.sqlite").exists()
+        log_run(Tracker(client, experiment_id, parent), "x", artifacts=[tmp_path / "nope.png"])
+    assert [r.info.run_id for r in client.search_runs([experiment_id])] == [parent]
 
 
-def test_importing_track_does_not_import_mlflow():
+def test_importing_the_tracking_modules_does_not_import_mlflow():
     import subprocess
 
-    code = "import abmcts.track, sys; print('mlflow' in sys.modules)"
+    code = "import abmcts.tracking.hooks, sys; print('mlflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

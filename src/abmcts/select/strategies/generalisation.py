@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from abmcts.select.candidates import Candidate
-from abmcts.select.context import SelectionContext
 from abmcts.select.plausibility import CHECKS
-
-Node = dict
+from abmcts.select.strategies._ranking import by_score
+from abmcts.select.strategy import Scorer, StrategyDef
 
 
 @dataclass(frozen=True)
@@ -50,20 +49,9 @@ def evidence(c: Candidate, p: GeneralisationParams) -> float:
     )
 
 
-def rank_by(cands: list[Candidate], score: dict[int, float], slack: float) -> list[int]:
-    """Candidate node ids: reward tier first (answers within `slack` of the best share a tier), then score."""
-    if not cands:
-        return []
-    best = max(c.reward for c in cands)
-
-    def tier(c: Candidate) -> float:
-        return 1.0 if c.reward >= best - slack else c.reward
-
-    ordered = sorted(cands, key=lambda c: (-tier(c), -score[c.node_id], -c.reward, -c.node_id))
-    return [c.node_id for c in ordered]
+def _scores(cands: list[Candidate], p: GeneralisationParams) -> dict[int, float]:
+    return {c.node_id: evidence(c, p) for c in cands}
 
 
-def generalisation(nodes: list[Node], ctx: SelectionContext) -> list[int]:
-    p: GeneralisationParams = ctx.params
-    cands = ctx.candidates(nodes)
-    return rank_by(cands, {c.node_id: evidence(c, p) for c in cands}, p.reward_slack)
+SCORER = Scorer(score=_scores, slack=lambda p: p.reward_slack)
+STRATEGY = StrategyDef(rank=by_score(SCORER), params=GeneralisationParams, scorer=SCORER)
