@@ -41,15 +41,32 @@ def stage_files(repo: Path, stage: str) -> set[str]:
     src = (repo / "src").resolve()
     finder = ModuleFinder(path=[str(src)])  # only our code: third-party imports are not followed
     finder.run_script(str(src / "abmcts" / "stages" / f"{stage}.py"))
+    # A registry's modules are imported by name at run time: follow their imports too, until no
+    # new registry turns up (a model backend's module imports the models it runs).
+    followed: set[str] = set()
+    while True:
+        packages = (
+            {
+                package
+                for module in list(finder.modules.values())
+                for package in _registries(module.__name__, Path(module.__file__ or ""))
+            }
+            - {STAGES.package}
+            - followed
+        )  # a stage imports `abmcts.stages` for its record, not to run others
+        if not packages:
+            break
+        followed |= packages
+        for package in sorted(packages):
+            for path in sorted((src / package.replace(".", "/")).glob("*.py")):
+                finder.import_hook(package if path.stem == "__init__" else f"{package}.{path.stem}")
     files = {dvc_stages()[stage]}
     for module in finder.modules.values():
         path = Path(module.__file__ or "")
         if path.is_relative_to(src):
             files.add(str(path.relative_to(repo.resolve())))
-    for module in finder.modules.values():
-        # The stage registry is left out: a stage imports `abmcts.stages` for its record, not to run others.
-        for package in _registries(module.__name__, Path(module.__file__ or "")) - {STAGES.package}:
-            files |= _sources(repo, src / package.replace(".", "/"))
+    for package in followed:
+        files |= _sources(repo, src / package.replace(".", "/"))
     for module, used in USES.items():
         if module in files:
             files.update(used)
