@@ -77,6 +77,22 @@ def _ragged_tasks(raw: bytes) -> bytes:
     return json.dumps(tasks).encode()
 
 
+def _solutions_json(root: Path) -> Path:
+    return root / "data/arc1_training/solutions.json"
+
+
+def _without_first_task(raw: bytes) -> bytes:
+    solutions = json.loads(raw)
+    del solutions[sorted(solutions)[0]]
+    return json.dumps(solutions).encode()
+
+
+def _ragged_first_solution(raw: bytes) -> bytes:
+    solutions = json.loads(raw)
+    solutions[sorted(solutions)[0]][0][0].append(7)
+    return json.dumps(solutions).encode()
+
+
 def _tree_edit(edit: Callable[[dict], object]) -> Callable[[bytes], bytes]:
     """Apply an in-place `edit` to the tree (its return value is ignored)."""
 
@@ -152,6 +168,9 @@ CASES: dict[str, tuple[str, Callable[[Path], list[str]], list[str]]] = {
     "tree-state-shape": ("search", _corrupt(first_tree, _tree_edit(lambda t: t.update(search_state=[1]))), ["007bbfb7.json", "corrupted"]),
     "select-node-reward": ("select", _corrupt(first_tree, _tree_edit(lambda t: t["nodes"][0].update(reward="high"))), ["tree file", "007bbfb7.json", "node 0 field 'reward'", "'high'"]),
     "score-tree-list": ("score", _corrupt(first_tree, b"[]"), ["tree file", "007bbfb7.json", "did not finish"]),
+    "score-solutions-truncated": ("score", _corrupt(_solutions_json, lambda b: b[: len(b) // 2]), ["solutions.json", "malformed JSON"]),
+    "score-solutions-no-task": ("score", _corrupt(_solutions_json, _without_first_task), ["solutions.json", "no test outputs for task '007bbfb7'"]),
+    "score-solutions-bad-grid": ("score", _corrupt(_solutions_json, _ragged_first_solution), ["solutions.json", "'007bbfb7' test output 0"]),
     "select-tree-other-task": ("select", _corrupt(first_tree, _tree_edit(lambda t: t.update(task_id="abc"))), ["007bbfb7.json", "holds task 'abc'"]),
 }  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from abmcts.arc import loaders
-from abmcts.arc.task import Task
+from abmcts.arc.task import Grid, Task
 from abmcts.errors import InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
@@ -46,3 +46,19 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
         tree.pop("outputs", None)  # now inside the nodes
         trees[tid] = tree
     return trees
+
+
+def load_run_solutions(cfg: RootConfig, task_ids: list[str]) -> dict[str, list[Grid]]:
+    """The test outputs of `task_ids`, checked (the score stage and views made from its output are
+    the only readers): a damaged solutions file, or one without a task, is one line naming it."""
+    paths = RunPaths.of(cfg)
+    if not paths.solutions.exists():
+        raise InputError(f"solutions file {paths.solutions}: not found; run the fetch stage first")
+    solutions = loaders.load_solutions(paths.solutions)
+    missing = [tid for tid in task_ids if tid not in solutions]
+    if missing:
+        raise InputError(
+            f"solutions file {paths.solutions}: no test outputs for task {missing[0]!r}"
+            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}; run the fetch stage again"
+        )
+    return {tid: solutions[tid] for tid in task_ids}

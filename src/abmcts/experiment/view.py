@@ -27,7 +27,7 @@ class RunView:
         self.attempts: dict[str, Any] = read_json(attempts, "attempts file") if attempts.exists() else {}
         scored = self.paths.metrics.exists()
         self.solutions: dict[str, Any] | None = (
-            read_json(self.paths.solutions, "solutions file") if scored else None
+            loaders.load_solutions(self.paths.solutions) if scored else None
         )
 
     def page(self, task_id: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import run_provenance
-from abmcts.experiment.rundata import load_run_trees
+from abmcts.experiment.rundata import load_run_solutions, load_run_trees
 from abmcts.experiment.runlock import run_lock
 from abmcts.io import atomic_write_json, read_json
 from abmcts.llm.ledger import SpendLedger
@@ -28,8 +28,7 @@ def score_stage(cfg: RootConfig, report: Report | None = None) -> dict[str, Any]
     trees = load_run_trees(cfg)
     attempts = read_json(paths.attempts, "attempts file")
     selection = read_json(paths.selection, "selection file")
-    solutions = read_json(paths.solutions, "solutions file")
-    solutions = {tid: solutions[tid] for tid in trees}
+    solutions = load_run_solutions(cfg, list(trees))
     with run_lock(paths.run_dir, "score"):
         metrics, rows, artifacts = _score(cfg, paths, trees, attempts, selection, solutions)
         if report is not None:

@@ -13,7 +13,7 @@ from typing import Any
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.rundata import load_run_trees
+from abmcts.experiment.rundata import load_run_solutions, load_run_trees
 from abmcts.io import atomic_write_json, read_json
 from abmcts.select.ranker import DEFAULT_ARTIFACT
 from abmcts.select.train_ranker import train_artifact
@@ -28,7 +28,7 @@ def train_ranker_stage(cfg: RootConfig) -> dict[str, Any]:
     paths = RunPaths.of(cfg)
     trees = load_run_trees(cfg)
     tasks = read_json(paths.tasks, "tasks file")
-    solutions = read_json(paths.solutions, "solutions file")
+    solutions = load_run_solutions(cfg, list(trees))
     texts = {tid: paths.tree(tid).read_bytes() for tid in trees}
     described = f"{cfg.data.name}: {cfg.run.name} ({len(trees)} tasks)"
     data = train_artifact(trees, tasks, solutions, texts, paths.tasks.read_bytes(), described)

@@ -20,7 +20,6 @@ from abmcts.llm.offline.program import Candidate, emit, parse_spec
 from abmcts.llm.offline.propose import Demos, Workspace
 from abmcts.llm.offline.refine import edits
 
-FAMILIES = ("color", "geom", "symmetry", "lines", "denoise", "object", "logic", "count", "scale")
 OFF_BIAS = 0.04  # weight of a family a model does not favour: rare, but possible
 SHARPNESS = 5.0  # how strongly a model prefers, among what it considered, what fits more demonstrations
 EXPLORE = 0.1  # chance of answering with any considered idea, ignoring the fit
