@@ -32,11 +32,11 @@ def stage_files(repo: Path, stage: str) -> set[str]:
     finder.run_script(str(src / "abmcts" / "experiment" / "stages" / f"{stage}.py"))
     files = {f"pipeline/{STAGES[stage]}"}
     for module in finder.modules.values():
-        path = Path(module.__file__ or "")
+        path = Path(module.__file__ or "")  # type: ignore[attr-defined]  # typeshed's Module lacks __file__
         if path.is_relative_to(src):
             files.add(str(path.relative_to(repo.resolve())))
-    for module, used in USES.items():
-        if module in files:
+    for user, used in USES.items():
+        if user in files:
             files.update(used)
     return files
 

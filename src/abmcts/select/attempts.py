@@ -53,7 +53,7 @@ def attempts_from_ranking(tree: dict[str, Any] | None, ranking: list[int], n_tes
     by_id = {node["id"]: node for node in tree["nodes"]} if tree is not None else {}
     plans = []
     for index in range(n_test):
-        picks: list[tuple[Grid, int]] = []
+        picks: list[tuple[Grid, int | None]] = []
         for node_id in ranking:
             grid = _output(by_id[node_id], index)
             if grid is not None and all(grid != g for g, _ in picks):

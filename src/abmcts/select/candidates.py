@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from abmcts.select.context import TaskView
 from abmcts.select.plausibility import CHECKS, Relations, plausibility
 from abmcts.select.trees import has_answer, outputs_key
@@ -85,7 +87,8 @@ def candidates(all_nodes: list[Node], task: TaskView | None) -> list[Candidate]:
         if key is None:
             key = keys[id(outputs)] = outputs_key(node)
         groups.setdefault(key, []).append(node)
-    rel, tests = (None, [])
+    rel: Relations | None = None
+    tests: list[np.ndarray] = []
     if task is not None:
         demos, tests = task.arrays()
         rel = Relations.of(demos)

@@ -48,7 +48,8 @@ class OfflineJudge:
         demos = [(np.array(i), np.array(o)) for i, o in parsed.train]
         rel = Relations.of(demos)
         changes = [_changed(i, o) for i, o in demos]
-        change = float(np.mean(changes)) if all(c is not None for c in changes) else None
+        known = [c for c in changes if c is not None]
+        change = float(np.mean(known)) if len(known) == len(changes) else None
         tests = [np.array(g) for g in parsed.test_inputs if g is not None]
         scored = sorted(parsed.candidates, key=lambda c: (-_score(c, rel, tests, change), c.label))
         order = " > ".join(c.label for c in scored)

@@ -79,7 +79,7 @@ def fit(
     for t, g in enumerate(usable):
         x[t, : len(g.node_ids)] = (g.x[:, cols] - mean) / scale
         mask[t, : len(g.node_ids)] = True
-    target = x[np.arange(len(usable)), [g.positive for g in usable]]
+    target = x[np.arange(len(usable)), [g.positive for g in usable if g.positive is not None]]
     w = np.zeros(len(cols))
     for _ in range(steps):
         z = np.where(mask, x @ w, -np.inf)
