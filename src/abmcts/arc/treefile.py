@@ -26,11 +26,11 @@ OUTPUT_FIELDS = ("train_outputs", "test_outputs")
 _DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
 
 
-def json_types(hint: Any) -> tuple[type, ...]:
+def _json_types(hint: Any) -> tuple[type, ...]:
     """The JSON value types a field annotated `hint` may hold, outermost only (``list[X]`` -> list,
     ``X | None`` -> X's and NoneType); a float field also takes an int, as JSON writes 1.0 as 1."""
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-        return tuple(t for arg in typing.get_args(hint) for t in json_types(arg))
+        return tuple(t for arg in typing.get_args(hint) for t in _json_types(arg))
     origin = typing.get_origin(hint)
     if origin is not None:
         return (origin,)
@@ -39,7 +39,7 @@ def json_types(hint: Any) -> tuple[type, ...]:
 
 # Every field of a node and the JSON types it may hold, from the record's own annotations.
 NODE_TYPES: dict[str, tuple[type, ...]] = {
-    key: json_types(hint) for key, hint in typing.get_type_hints(TreeNode).items()
+    key: _json_types(hint) for key, hint in typing.get_type_hints(TreeNode).items()
 }
 
 

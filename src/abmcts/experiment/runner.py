@@ -44,7 +44,7 @@ PHASES = ("search", "prompt", "llm", "sandbox", "checkpoint")
 # cap and call-budget stops are resumed by a later run; a settled search is finished (see `settled`).
 SETTLED, CALL_BUDGET = "settled", "call_budget"
 
-Messages = list[dict[str, str]]
+Messages = list[dict[str, str]]  # one chat prompt: [{"role": ..., "content": ...}]
 
 
 def task_seed(seed: int, task_id: str) -> int:
