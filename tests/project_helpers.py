@@ -41,7 +41,7 @@ def descendants(pid: int) -> set[int]:
 
 def read_tree(path: Path) -> dict:
     """A tree file as the pipeline reads it: nodes with their output grids (any tree format)."""
-    from abmcts.experiment.treefile import read_tree_nodes
+    from abmcts.arc.treefile import read_tree_nodes
 
     tree = json.loads(Path(path).read_text())
     tree["nodes"] = read_tree_nodes(tree, str(path))

@@ -62,7 +62,7 @@ def stage_files(repo: Path, stage: str) -> set[str]:
                 finder.import_hook(package if path.stem == "__init__" else f"{package}.{path.stem}")
     files = {dvc_stages()[stage]}
     for module in finder.modules.values():
-        path = Path(module.__file__ or "")
+        path = Path(module.__file__ or "")  # type: ignore[attr-defined]  # typeshed's Module lacks __file__
         if path.is_relative_to(src):
             files.add(str(path.relative_to(repo.resolve())))
     for package in followed:

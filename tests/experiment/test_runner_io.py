@@ -7,8 +7,8 @@ import json
 import pytest
 
 from abmcts.arc.prompts import prompt_hash
+from abmcts.arc.treefile import TREE_FORMAT
 from abmcts.experiment import runner
-from abmcts.experiment.treefile import TREE_FORMAT
 from abmcts.io import dumps_json, read_json
 
 from project_helpers import read_tree

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import typing
 
 import pytest
 
+from abmcts.arc.node import TreeNode
+from abmcts.arc.treefile import TreeEncoder, decode_grid, encode_grid, read_tree_nodes
 from abmcts.errors import InputError
-from abmcts.experiment.treefile import TreeEncoder, decode_grid, encode_grid, read_tree_nodes
 
 from runner_helpers import VariedExecutor, search
 
@@ -103,6 +105,49 @@ def test_a_corrupted_file_names_the_file_and_the_place(edit, message):
     with pytest.raises(InputError, match="^tree.json: ") as err:
         read_tree_nodes(doc, "tree.json")
     assert message in str(err.value)
+
+
+FIELDS = typing.get_type_hints(TreeNode)
+
+
+def _bad_values(hint: object) -> list[object]:
+    """JSON values of types the field's annotation does not allow: an object and a bool never fit
+    (no field is either; a bool is not an int), None unless the field is optional, a string unless
+    it may hold one."""
+    allowed = set(typing.get_args(hint)) | {hint}
+    bad: list[object] = [{}, True]
+    if type(None) not in allowed:
+        bad.append(None)
+    if str not in allowed:
+        bad.append("x")
+    return bad
+
+
+def test_the_fixture_nodes_have_exactly_the_records_fields():
+    assert all(set(node) == set(FIELDS) for node in NODES)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [(f, v) for f, hint in FIELDS.items() for v in _bad_values(hint)], ids=repr
+)
+def test_the_check_rejects_a_value_of_a_type_the_record_does_not_allow(field, value):
+    nodes = [NODES[0], {**NODES[1], field: value}]
+    with pytest.raises(InputError, match=f"^f: node 1 field '{field}' has a bad value"):
+        read_tree_nodes({"format": 1, "nodes": nodes}, "f")
+
+
+@pytest.mark.parametrize("field", list(FIELDS))
+def test_the_check_rejects_a_node_without_a_field_of_the_record(field):
+    node = {k: v for k, v in NODES[1].items() if k != field}
+    with pytest.raises(InputError, match=f"^f: node 1 has no field '{field}'"):
+        read_tree_nodes({"format": 1, "nodes": [NODES[0], node]}, "f")
+
+
+def test_a_float_field_takes_a_whole_number_as_json_writes_it():
+    float_fields = [f for f, hint in FIELDS.items() if hint is float]
+    assert float_fields  # reward, cost, latency_s
+    node = {**NODES[1], **dict.fromkeys(float_fields, 1)}
+    assert read_tree_nodes({"format": 1, "nodes": [NODES[0], node]}, "f")[1] == node
 
 
 def test_a_format_1_checkpoint_resumes_and_is_rewritten_as_format_2(tmp_path):

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from abmcts.experiment.treefile import read_tree_nodes
+from abmcts.arc.treefile import read_tree_nodes
 
 from project_helpers import descendants
 from rel_helpers import cache_keys, cache_rows, copy_project, run_cli

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from abmcts.experiment.treefile import read_tree_nodes
+from abmcts.arc.treefile import read_tree_nodes
 from abmcts.llm.ledger import OVER_MAX_TOKENS, RUN_CAP, SpendLedger
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 from tracking_helpers import node
 
+from abmcts.arc.treefile import TreeEncoder
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.treefile import TreeEncoder
 from abmcts.tracking.live import SearchMonitor
 from abmcts.tracking.runs import Tracker
 

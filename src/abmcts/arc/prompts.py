@@ -235,7 +235,10 @@ def _strip_fence(lines: list[str]) -> str:
 
 def parse_prompt(text: str) -> ParsedPrompt:
     """Recover demonstrations, test inputs and (for refinement) the parent's code and outputs."""
-    inputs, outputs, tests, parent_out = [], [], [], []
+    inputs: list[Grid] = []
+    outputs: list[Grid] = []
+    tests: list[Grid] = []
+    parent_out: list[Grid | None] = []
     code = None
     for name, body in _sections(text):
         if name == M_INPUT:

@@ -57,7 +57,7 @@ def grid_problem(grid: Any) -> str | None:
         for c, v in enumerate(row):
             if type(v) is not int or not 0 <= v <= 9:
                 return f"cell ({r},{c}) is {v!r}, must be an int 0..9"
-    if width > MAX_SIDE:
+    if width is not None and width > MAX_SIDE:
         return f"grid has {width} columns (max {MAX_SIDE})"
     return None
 

@@ -115,7 +115,7 @@ def _costs(
 
 
 def _wall(
-    cfg: RootConfig, spec: ModelSpec, calls: int, n_tasks: int, in_flight: int, latency: float, tokens: int
+    cfg: RootConfig, spec: ModelSpec, calls: int, n_tasks: int, in_flight: int, latency: float, tokens: float
 ) -> float:
     chain = cfg.search.budget / cfg.search.batch_size * latency
     through_limit = calls * latency / spec.max_concurrency

@@ -26,7 +26,7 @@ def _schema() -> dict[str, bool]:
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             key, hint = f"{prefix}{f.name}", hints[f.name]
-            if dataclasses.is_dataclass(hint):
+            if isinstance(hint, type) and dataclasses.is_dataclass(hint):
                 keys[key] = False
                 walk(hint, f"{key}.")
             else:

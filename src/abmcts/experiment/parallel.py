@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from abmcts.arc.node import TreeNode
 from abmcts.arc.prompts import PromptTemplates
 from abmcts.arc.task import Task
 from abmcts.errors import AbmctsError, ConfigError
@@ -141,7 +142,7 @@ class _Meter:
         self.calls, self.cost, self.last_report = 0, 0.0, time.monotonic()
         self.cache, self.executions = client.cache.stats.as_dict(), _exec_stats(executor)
 
-    def node(self, node: dict[str, Any]) -> None:
+    def node(self, node: TreeNode) -> None:
         self.calls += 1
         self.cost += node["cost"]
         if time.monotonic() - self.last_report >= PROGRESS_EVERY_S:
@@ -308,7 +309,10 @@ def _ray_backend(cfg: ExecutorConfig) -> Iterator[dict[str, Any]]:
     except ImportError:
         raise ConfigError("config executor=ray: Ray is not installed; pip install 'abmcts[ray]'") from None
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage reports sent from our runs
-    quiet = {"logging_level": logging.ERROR, "log_to_driver": False}  # worker logs: /tmp/ray/session_latest
+    quiet: dict[str, Any] = {
+        "logging_level": logging.ERROR,
+        "log_to_driver": False,
+    }  # worker logs: /tmp/ray/session_latest
     if cfg.address:
         ray.init(address=cfg.address, **quiet)
     else:
@@ -372,7 +376,8 @@ def run_tasks(
         def report(kind: str, payload: Any) -> None:
             billed = ledger.totals().counted if ledger is not None else None
             if kind == "progress":
-                bar.calls(*payload, billed=billed)
+                calls, cost = payload
+                bar.calls(calls, cost, billed=billed)
                 return
             if billed is not None:
                 payload["run_billed_usd"] = billed  # the whole run's, from the ledger

@@ -6,12 +6,12 @@ from typing import Any
 
 from abmcts.arc import loaders
 from abmcts.arc.task import Grid, Task
+from abmcts.arc.treefile import read_tree_nodes
 from abmcts.errors import InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, tree_settings
 from abmcts.experiment.taskset import check_task_ids, selected_task_ids
-from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import read_json
 
 

@@ -24,45 +24,27 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.arc.extract import NoCodeError, extract_code
+from abmcts.arc.node import TreeNode
 from abmcts.arc.prompts import PromptTemplates, messages_for, prompt_hash
 from abmcts.arc.reward import reward as compute_reward
-from abmcts.arc.task import Task
+from abmcts.arc.task import Grid, Task
+from abmcts.arc.treefile import TreeEncoder, read_tree_nodes
 from abmcts.errors import InputError
 from abmcts.experiment.config import SearchConfig
 from abmcts.experiment.provenance import digest, ensure_tree_settings
-from abmcts.experiment.treefile import TreeEncoder, read_tree_nodes
 from abmcts.io import atomic_write_text, read_json
 from abmcts.llm.aio import run_sync
 from abmcts.llm.ledger import SpendStopped
-from abmcts.sandbox.pool import ProgramExecutor
+from abmcts.sandbox.pool import ExecResult, ProgramExecutor
 from abmcts.search import make_algorithm
+from abmcts.search.state import Trial
 
 PHASES = ("search", "prompt", "llm", "sandbox", "checkpoint")
 # Why a search stopped before its budget (`stop_reason`; absent when it reached the budget). The
 # cap and call-budget stops are resumed by a later run; a settled search is finished (see `settled`).
 SETTLED, CALL_BUDGET = "settled", "call_budget"
 
-
-@dataclass
-class NodeRecord:
-    """One model call and what its program did; serialised as a plain dict in the tree file."""
-
-    id: int
-    parent: int | None
-    model: str
-    prompt_hash: str
-    sample_index: int
-    code: str | None
-    reward: float
-    train_correct: list[bool]
-    train_outputs: list[Any]
-    test_outputs: list[Any]
-    prompt_tokens: int
-    completion_tokens: int
-    cost: float
-    latency_s: float
-    error: str | None  # the call's failure, no code, or the program's first error
-    exec_errors: list[str | None] | None  # the program's error per grid (train, then test), if any
+Messages = list[dict[str, str]]  # one chat prompt: [{"role": ..., "content": ...}]
 
 
 def task_seed(seed: int, task_id: str) -> int:
@@ -71,7 +53,7 @@ def task_seed(seed: int, task_id: str) -> int:
     return int(digest[:8], 16)
 
 
-def settled(nodes: list[dict[str, Any]]) -> bool:
+def settled(nodes: list[TreeNode]) -> bool:
     """The run-wide call budget's early stop: two or more different programs solve every
     demonstration and all of them give the same test outputs, so more calls could at best find the
     same answer again (the saved calls go to tasks still open; `abmcts.experiment.callbudget`)."""
@@ -79,7 +61,7 @@ def settled(nodes: list[dict[str, Any]]) -> bool:
     return len({n["code"] for n in solved}) >= 2 and len({repr(n["test_outputs"]) for n in solved}) == 1
 
 
-def program_inputs(task: Task) -> list[Any]:
+def program_inputs(task: Task) -> list[Grid]:
     """The grids every program runs on: the train inputs, then the test inputs."""
     return [p.input for p in task.train] + list(task.test_inputs)
 
@@ -88,8 +70,8 @@ def program_inputs(task: Task) -> list[Any]:
 class ProgramRun:
     """What one program did on a task: outputs per grid, which demonstrations it solved, its reward."""
 
-    train_outputs: list[Any]
-    test_outputs: list[Any]
+    train_outputs: list[Grid | None]
+    test_outputs: list[Grid | None]
     train_correct: list[bool]
     reward: float
     errors: list[str | None] | None  # per grid (train, then test); None when every grid ran
@@ -99,7 +81,8 @@ class ProgramRun:
         return next((e for e in self.errors or () if e), None)
 
 
-def score_program(task: Task, results: list[Any], reward_kind: str) -> ProgramRun:
+
+def score_program(task: Task, results: list[ExecResult], reward_kind: str) -> ProgramRun:
     """A program's sandbox results on `program_inputs(task)`, scored on the train demonstrations."""
     outputs = [r.output for r in results]
     n_train = len(task.train)
@@ -134,11 +117,11 @@ class TaskSearch:
         models: list[str],
         executor: ProgramExecutor,
         templates: PromptTemplates,
-        tree_path: str | os.PathLike,
+        tree_path: str | os.PathLike[str],
         *,
         seed: int = 0,
         provenance: dict[str, Any] | None = None,
-        on_node: Callable[[dict[str, Any]], None] | None = None,
+        on_node: Callable[[TreeNode], None] | None = None,
         call_limit: int | None = None,
     ) -> None:
         if not models:
@@ -152,14 +135,14 @@ class TaskSearch:
         self.tree_path = Path(tree_path)
         self.provenance = provenance  # what shapes this tree (`provenance.tree_settings`), checked on resume
         self.algo = make_algorithm(settings.algorithm, seed=task_seed(seed, task.task_id), **settings.params)
-        self.nodes: list[dict[str, Any]] = []
+        self.nodes: list[TreeNode] = []
         self.tree = self.algo.init_tree()
         self.timings: dict[str, float] = dict.fromkeys(PHASES, 0.0)
         # per node: was its response a cache hit (None = loaded from a checkpoint); never in the tree file
         self.cached: list[bool | None] = []
         self._request_counts: Counter[tuple[str, str]] = Counter()
         self._encoder = TreeEncoder()
-        self._prompts: dict[int | None, tuple[list[dict[str, str]], str]] = {}
+        self._prompts: dict[int | None, tuple[Messages, str]] = {}
         self._grids = program_inputs(task)
         self.on_node = on_node
         self.stop_reason: str | None = None  # set when a spend cap or the call budget ended the search
@@ -173,7 +156,7 @@ class TaskSearch:
         `stop_reason` is there only when a spend cap ended the search early, so a tree searched to
         its budget has the same bytes whether or not a cap was configured.
         """
-        stamp = {} if self.provenance is None else {"settings": self.provenance}
+        stamp: dict[str, Any] = {} if self.provenance is None else {"settings": self.provenance}
         if self.provenance is not None:
             stamp["fingerprint"] = digest(self.provenance)
         header = {
@@ -234,7 +217,7 @@ class TaskSearch:
         atomic_write_text(self.tree_path, self._encoder.dumps(header))
         self.timings["checkpoint"] += time.perf_counter() - start
 
-    def _prompt(self, parent: dict | None) -> tuple[list[dict[str, str]], str]:
+    def _prompt(self, parent: TreeNode | None) -> tuple[Messages, str]:
         """Messages and prompt hash for expanding `parent` (None = root), rendered once per parent."""
         key = None if parent is None else parent["id"]
         if key not in self._prompts:
@@ -263,15 +246,16 @@ class TaskSearch:
             before = (self.tree.to_dict(), self._request_counts.copy()) if capped else None
             self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
             t1 = clock()
-            requests = []
+            prompts = []
             for trial in trials:
                 parent = None if trial.parent_state is None else self.nodes[trial.parent_state]
                 messages, phash = self._prompt(parent)
-                requests.append((trial, parent, messages, phash))
-            for i, (trial, parent, messages, phash) in enumerate(requests):
+                prompts.append((trial, parent, messages, phash))
+            requests: list[tuple[Trial, TreeNode | None, Messages, str, int]] = []
+            for trial, parent, messages, phash in prompts:
                 sample_index = self._request_counts[(trial.action, phash)]
                 self._request_counts[(trial.action, phash)] += 1
-                requests[i] = (trial, parent, messages, phash, sample_index)
+                requests.append((trial, parent, messages, phash, sample_index))
             t2 = clock()
             try:
                 completions = await self.client.acomplete_many(
@@ -279,6 +263,8 @@ class TaskSearch:
                     task=self.task.task_id,
                 )
             except SpendStopped as stop:  # not admitted by the spend caps: stop here, as if never asked
+                if before is None:  # only a client with a spend account stops
+                    raise
                 self.tree, self._request_counts = self.algo.load_tree(before[0]), before[1]
                 self.stop_reason = stop.reason
                 break
@@ -312,8 +298,8 @@ class TaskSearch:
         return self.header(complete=True)
 
     async def _make_node(
-        self, model: str, parent: dict | None, phash: str, sample_index: int, completion: Any
-    ) -> dict[str, Any]:
+        self, model: str, parent: TreeNode | None, phash: str, sample_index: int, completion: Any
+    ) -> TreeNode:
         n_train, n_test = len(self.task.train), len(self.task.test_inputs)
         code, error = None, completion.error
         run = ProgramRun([None] * n_train, [None] * n_test, [False] * n_train, 0.0, None)
@@ -326,13 +312,13 @@ class TaskSearch:
             start = time.perf_counter()
             # a cached result is read here; only a real execution waits on a thread, off the loop
             lookup = getattr(self.executor, "lookup", None)
-            results = lookup(code, self._grids) if lookup is not None else None
+            results: list[ExecResult] | None = lookup(code, self._grids) if lookup is not None else None
             if results is None:
                 results = await asyncio.to_thread(self.executor.run, code, self._grids)
             run = score_program(self.task, results, self.settings.reward)
             error = run.first_error
             self.timings["sandbox"] += time.perf_counter() - start
-        record = NodeRecord(
+        return TreeNode(
             id=len(self.nodes),
             parent=None if parent is None else parent["id"],
             model=model,
@@ -343,11 +329,10 @@ class TaskSearch:
             train_correct=run.train_correct,
             train_outputs=run.train_outputs,
             test_outputs=run.test_outputs,
-            exec_errors=run.errors,
             prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,
             cost=completion.cost,
             latency_s=completion.latency_s,
             error=error,
+            exec_errors=run.errors,
         )
-        return record.__dict__

@@ -127,7 +127,7 @@ def spend_summary(cfg: RootConfig, ledger: SpendLedger | None, results: Sequence
     else:
         why = "every task ended before the cap was reached (its budget, its own cap, or settled)"
     missing = totals.flags.get(USAGE_MISSING, 0) if totals is not None else 0
-    if missing:
+    if missing and totals is not None:
         why += (
             f"; {missing} answer(s) without usage count at their worst case "
             f"(USD {totals.flagged_usd[USAGE_MISSING]:.6f}), more than they may have cost"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from omegaconf import DictConfig, OmegaConf
+
 from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
@@ -48,9 +50,8 @@ def recorded_task_ids(cfg: RootConfig) -> list[str] | None:
             raise InputError(f"task ids file {paths.task_ids}: no task_ids list")
         return ids
     if paths.config.exists():  # a run from before task_ids.json: the selection its config made
-        from omegaconf import OmegaConf
-
-        data = OmegaConf.to_container(OmegaConf.load(paths.config).get("data") or {})
+        saved = OmegaConf.load(paths.config)
+        data = OmegaConf.to_container(saved.get("data") or {}) if isinstance(saved, DictConfig) else {}
         old = RootConfig()
         for key in ("task_ids", "offset", "limit"):
             if isinstance(data, dict) and key in data:

@@ -29,7 +29,7 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
     """Merge `cfg` into the schema; unknown keys, wrong types, bad choices and names raise ConfigError."""
     schema = OmegaConf.structured(RootConfig)
     raw = cfg if isinstance(cfg, DictConfig) else OmegaConf.create(cfg)
-    raw = OmegaConf.masked_copy(raw, [k for k in raw if k != "hydra"]) if "hydra" in raw else raw
+    raw = OmegaConf.masked_copy(raw, [str(k) for k in raw if k != "hydra"]) if "hydra" in raw else raw
     try:
         merged = OmegaConf.merge(schema, raw)
         root: RootConfig = OmegaConf.to_object(merged)  # type: ignore[assignment]

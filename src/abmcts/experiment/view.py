@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.arc import loaders
+from abmcts.arc.treefile import read_tree_nodes
 from abmcts.errors import InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import atomic_write_text, read_json
 from abmcts.treeview.arc import render_task_tree
 

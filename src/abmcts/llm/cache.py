@@ -77,7 +77,7 @@ class ResponseCache:
         self.stats = CacheStats()
         self._lock = threading.Lock()
         self._local = threading.local()
-        if mode == "replay" and not self.path.is_file():
+        if mode == "replay" and not (self.path is not None and self.path.is_file()):
             raise LLMError(
                 f"response cache {self.path}: file not found (replay mode needs an existing cache)"
             )
@@ -98,6 +98,8 @@ class ResponseCache:
         conn = getattr(self._local, "conn", None)
         if conn is not None and self._local.pid == os.getpid():
             return conn
+        if self.path is None:
+            raise LLMError("response cache: mode 'off' has no file to open")
         try:
             conn = connect_wal(self.path, (RESPONSES, FAILURES), "response cache")
         except sqlite3.DatabaseError as exc:
@@ -119,7 +121,8 @@ class ResponseCache:
             conn = self._connect()
             row = conn.execute("SELECT model, record, digest FROM responses WHERE key = ?", (key,)).fetchone()
             if row is not None and not RESPONSES.intact((key, row[0], row[1]), row[2]):
-                row = self._damaged(key)
+                self._damaged(key)  # raises in replay mode
+                row = None
             if row is None and self.mode == "replay":
                 failed = conn.execute(
                     "SELECT model, error, digest FROM failures WHERE key = ?", (key,)

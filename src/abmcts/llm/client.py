@@ -166,7 +166,7 @@ class LLMClient:
         entries: list[int | None] = [None] * len(reqs)
         wanted = [i for i, d in enumerate(drafts) if d is not None]
         if wanted:
-            ids = await self.account.admit([drafts[i] for i in wanted])
+            ids = await self._spend.admit([d for d in drafts if d is not None])
             for i, entry in zip(wanted, ids, strict=True):
                 entries[i] = entry
         if len(reqs) == 1:  # batch size 1: no task to schedule (a replay makes ~1000 calls a second)
@@ -175,10 +175,19 @@ class LLMClient:
             *(self._acomplete(*args) for args in zip(reqs, keys, drafts, entries, strict=True)),
             return_exceptions=True,
         )
+        completions: list[Completion] = []
         for result in results:
             if isinstance(result, BaseException):
                 raise result
-        return list(results)
+            completions.append(result)
+        return completions
+
+    @property
+    def _spend(self) -> SpendAccount:
+        """The spend account, for a call that has a ledger draft (made only under an account)."""
+        if self.account is None:
+            raise AssertionError("a ledger draft without a spend account")
+        return self.account
 
     def _draft(self, req: CompletionRequest, key: str, task: str | None) -> Draft | None:
         """The ledger entry a request would need: None when nothing is sent or nothing is billed."""
@@ -206,8 +215,8 @@ class LLMClient:
         spec = self.spec(req.model_name)
         record = self.cache.get(key, model=spec.model)
         if record is not None:
-            if entry is not None:  # cached by another process since it was reserved: nothing sent
-                await self.account.settle(entry, draft, Bill(0.0, flag=UNUSED))
+            if entry is not None and draft is not None:  # cached by another process since reserved: not sent
+                await self._spend.settle(entry, draft, Bill(0.0, flag=UNUSED))
             if "error" in record:  # replay of a call that failed after every retry
                 return Completion(text=None, error=record["error"], cached=True)
             return Completion.from_record(record, cached=True)
@@ -248,7 +257,7 @@ class LLMClient:
         for attempt in range(policy.max_retries + 1):
             if draft is not None and attempt > 0:
                 draft = replace(draft, attempt=attempt)
-                entry = (await self.account.admit([draft]))[0]
+                entry = (await self._spend.admit([draft]))[0]
             async with self.limiters[spec.name].slot(tokens):
                 start = time.perf_counter()
                 try:
@@ -257,18 +266,18 @@ class LLMClient:
                     failure = exc
                 else:
                     latency = round(time.perf_counter() - start, 6) if backend.timed else 0.0
-                    if draft is not None:
-                        await self.account.settle(entry, draft, bill_for_answer(draft, *answer[1:]))
+                    if draft is not None and entry is not None:
+                        await self._spend.settle(entry, draft, bill_for_answer(draft, *answer[1:]))
                     return Completion(
                         answer.text, answer.prompt_tokens, answer.completion_tokens, answer.cost, latency
                     )
-            if draft is not None:
+            if draft is not None and entry is not None:
                 bill = (
                     bill_for_answer(draft, *failure.usage, usage=True)
                     if failure.usage is not None
                     else bill_for_failure(draft, failure.billed)
                 )
-                await self.account.settle(entry, draft, bill)
+                await self._spend.settle(entry, draft, bill)
             if not failure.retryable or attempt == policy.max_retries:
                 break
             await self._sleep(backoff_delay(policy, key, attempt, failure.retry_after_s))

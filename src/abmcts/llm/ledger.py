@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from abmcts.errors import LLMError
 from abmcts.sqlite_store import connect_wal_schema
@@ -201,11 +201,14 @@ class SpendLedger:
                 return late
             now, owner = time.time(), owner_id()
             return [
-                conn.execute(
-                    "INSERT INTO entries (stage, task, model, key, attempt, worst, max_tokens, owner,"
-                    " reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (d.stage, d.task, d.model, d.key, d.attempt, d.worst, d.max_tokens, owner, now),
-                ).lastrowid
+                cast(  # set by every INSERT (typeshed allows None)
+                    int,
+                    conn.execute(
+                        "INSERT INTO entries (stage, task, model, key, attempt, worst, max_tokens, owner,"
+                        " reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (d.stage, d.task, d.model, d.key, d.attempt, d.worst, d.max_tokens, owner, now),
+                    ).lastrowid,
+                )
                 for d in drafts
             ]
 

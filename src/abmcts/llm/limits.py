@@ -15,12 +15,17 @@ import collections
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from typing import overload
 
 MINUTE_S = 60.0
 # a send leaves our window a little after it leaves the provider's (transit times differ)
 WINDOW_MARGIN, WINDOW_MARGIN_S = 1.02, 0.5
 
 
+@overload
+def share_of(limit: int, index: int, n: int) -> int: ...
+@overload
+def share_of(limit: int | None, index: int, n: int) -> int | None: ...
 def share_of(limit: int | None, index: int, n: int) -> int | None:
     """Process `index` of `n`'s part of a machine-wide limit: parts sum to the limit, each >= 1.
 

@@ -67,7 +67,7 @@ def backoff_delay(policy: RetryPolicy, key: str, attempt: int, retry_after_s: fl
     return min(delay, policy.max_delay_s)
 
 
-def short_message(text: str, limit: int = 200) -> str:
+def short_message(text: object, limit: int = 200) -> str:
     """First line of an error message, bounded, so errors stay readable in tree files."""
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 3] + "..."

@@ -40,6 +40,8 @@ import sys
 import tempfile
 import time
 import traceback
+import types
+from typing import TYPE_CHECKING, Any
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
     os.environ[_var] = "1"
@@ -52,16 +54,20 @@ import itertools  # noqa: E402,F401
 import math  # noqa: E402,F401
 import typing  # noqa: E402,F401
 
+numpy: types.ModuleType | None
 try:
     import numpy  # noqa: F401
 except ImportError:  # the executor still works for pure-python programs
     numpy = None
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-try:
-    import landlock  # this package's landlock.py (stdlib only); -I keeps the package itself off sys.path
-finally:
-    del sys.path[0]
+if TYPE_CHECKING:  # the same module, as the type checker finds it
+    from abmcts.sandbox import landlock
+else:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    try:
+        import landlock  # this package's landlock.py (stdlib only); -I keeps the package itself off sys.path
+    finally:
+        del sys.path[0]
 
 MAX_SIDE = 30
 MAX_REPORT_BYTES = 1 << 20
@@ -101,7 +107,7 @@ def send_frame(fd: int, obj: object) -> None:
     write_all(fd, struct.pack(">I", len(data)) + data)
 
 
-def recv_frame(fd: int) -> object | None:
+def recv_frame(fd: int) -> Any:  # the JSON value of one frame, None at end of input
     head = read_exact(fd, 4)
     if head is None:
         return None
@@ -125,10 +131,15 @@ def _unshare(flags: int) -> None:
         raise OSError(err, os.strerror(err))
 
 
-def setup_namespaces(forbidden: list[str]) -> dict[str, bool]:
+def setup_namespaces(forbidden: list[str]) -> dict[str, bool | int]:  # main adds the Landlock ABI (int)
     """Private mounts + empty network namespace for this zygote and its children; best effort."""
     uid, gid = os.getuid(), os.getgid()
-    iso = {"namespaces": False, "network": False, "private_tmp": False, "forbidden_mounts": False}
+    iso: dict[str, bool | int] = {
+        "namespaces": False,
+        "network": False,
+        "private_tmp": False,
+        "forbidden_mounts": False,
+    }
     iso["imports_visible"] = uid != 0
     try:
         if uid == 0:
@@ -257,7 +268,7 @@ def build_ruleset(abi: int, scratch: str) -> landlock.Ruleset:
     package (an ARC dataset package holds every answer), no checkout, data, runs, caches or home."""
     rules = landlock.Ruleset(abi)
     reads = [("stdlib", p) for p in _stdlib_entries()]
-    if numpy is not None:
+    if numpy is not None and numpy.__file__:
         numpy_dir = os.path.dirname(numpy.__file__)
         reads += [("numpy", numpy_dir), ("numpy", os.path.join(os.path.dirname(numpy_dir), "numpy.libs"))]
     reads += [("loaded library", p) for p in _mapped_files()]
@@ -330,7 +341,7 @@ def normalise(out: object) -> tuple[list[list[int]] | None, str | None]:
         return None, f"returned {type(out).__name__}, need a list of rows"
     if not 0 < len(out) <= MAX_SIDE:
         return None, f"grid has {len(out)} rows, need 1..{MAX_SIDE}"
-    grid = []
+    grid: list[list[int]] = []
     for r, row in enumerate(out):
         if np is not None and isinstance(row, np.ndarray):
             row = row.tolist() if row.ndim == 1 and row.dtype.kind in "iu" else None
@@ -373,7 +384,7 @@ def _audit_hook(sandbox_dir: str, forbidden: list[str]):
     def under(path: str, base: str) -> bool:
         return path == base or path.startswith(base + os.sep)
 
-    def resolve(path: object) -> str | None:
+    def resolve(path: Any) -> str | None:  # any audit event argument; only paths resolve
         if isinstance(path, int):
             return None
         try:

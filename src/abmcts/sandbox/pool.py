@@ -26,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -98,6 +99,9 @@ class _Worker:
             start_new_session=True,
             close_fds=True,
         )
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None  # both are pipes (PIPE above)
+        self.stdin, self.stdout = stdin, stdout
         self.isolation: dict[str, Any] = {}
 
     def wait_ready(self) -> None:
@@ -118,7 +122,7 @@ class _Worker:
         return None if body is None else json.loads(body)
 
     def _read(self, n: int, deadline: float) -> bytes | None:
-        fd = self.proc.stdout.fileno()
+        fd = self.stdout.fileno()
         buf = b""
         while len(buf) < n:
             remaining = deadline - time.monotonic()
@@ -133,8 +137,8 @@ class _Worker:
     def call(self, data: bytes, deadline: float) -> list[Any] | None:
         """The zygote's results, or None if it died or missed the deadline (then it must be replaced)."""
         try:
-            self.proc.stdin.write(struct.pack(">I", len(data)) + data)
-            self.proc.stdin.flush()
+            self.stdin.write(struct.pack(">I", len(data)) + data)
+            self.stdin.flush()
             reply = self._recv(deadline)
         except (OSError, ValueError):
             return None
@@ -145,7 +149,7 @@ class _Worker:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.kill()
         self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (self.stdin, self.stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
 
@@ -168,7 +172,7 @@ class Executor:
         memory_mb: int = 1024,
         cpu_s: int | None = None,
         fsize_mb: int = 8,
-        forbidden_paths: tuple[str | os.PathLike, ...] | list[str | os.PathLike] = (),
+        forbidden_paths: Sequence[str | os.PathLike[str]] = (),
         audit_hook: bool = True,
         allow_unconfined: bool = False,
     ) -> None:
@@ -267,11 +271,12 @@ class Executor:
         except (TypeError, ValueError) as exc:
             raise InputError(f"executor grids: not JSON-serialisable lists of ints ({exc})") from None
         worker = self._checkout()
+        back: _Worker | None = worker  # what returns to the pool (None: no replacement, closed)
         try:
             raw = worker.call(data, time.monotonic() + timeout + BACKSTOP_S)
             if raw is None or not isinstance(raw, list) or len(raw) != len(grids):
                 alive = worker.proc.poll() is None
-                worker = self._replace(worker)
+                back = self._replace(worker)
                 kind, error = (
                     ("timeout", f"timed out after {timeout:g} s; worker replaced")
                     if alive
@@ -280,10 +285,11 @@ class Executor:
                 return [ExecResult(None, error, kind) for _ in grids]
             return [_result(r) for r in raw]
         except BaseException:  # e.g. KeyboardInterrupt mid-call: the zygote's state is unknown
-            worker = self._replace(worker)
+            if back is not None:
+                back = self._replace(back)
             raise
         finally:
-            self._checkin(worker)
+            self._checkin(back)
 
     def close(self) -> None:
         """Kill every worker; waiting and later `run` calls raise SandboxError."""

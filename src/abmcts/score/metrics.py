@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from abmcts.arc.node import TreeNode
 from abmcts.arc.task import Grid
 
-Trees = Mapping[str, dict[str, Any]]
+Trees = Mapping[str, dict[str, Any]]  # task id -> tree file as read: its checked nodes under "nodes"
 Solutions = Mapping[str, Sequence[Grid]]
 
 
-def solves(node: dict[str, Any], expected: Sequence[Grid]) -> bool:
+def solves(node: TreeNode, expected: Sequence[Grid]) -> bool:
     """True if the program's outputs match every test output exactly."""
     outputs = node.get("test_outputs") or []
     return (
@@ -29,7 +30,8 @@ def first_solving_call(tree: dict[str, Any] | None, expected: Sequence[Grid]) ->
     """Smallest node id (call index) whose program solves the task, or None."""
     if tree is None:
         return None
-    ids = [node["id"] for node in tree["nodes"] if solves(node, expected)]
+    nodes: list[TreeNode] = tree["nodes"]
+    ids = [node["id"] for node in nodes if solves(node, expected)]
     return min(ids) if ids else None
 
 
@@ -59,7 +61,8 @@ def pass_at_2_per_task(
     result = {}
     for task_id, expected in solutions.items():
         tree = trees.get(task_id)
-        by_id = {node["id"]: node for node in tree["nodes"]} if tree is not None else {}
+        nodes: list[TreeNode] = tree["nodes"] if tree is not None else []
+        by_id = {node["id"]: node for node in nodes}
         picked = [by_id[i] for i in list(programs.get(task_id) or [])[:2] if i in by_id]
         result[task_id] = any(solves(node, expected) for node in picked)
     return result

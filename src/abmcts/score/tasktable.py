@@ -10,10 +10,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from abmcts.arc.node import TreeNode
 from abmcts.score.metrics import correct_per_test, first_solving_call, pass_at_2_per_task
 
 
-def tree_shape(nodes: Sequence[Mapping[str, Any]]) -> tuple[int, int]:
+def tree_shape(nodes: Sequence[TreeNode]) -> tuple[int, int]:
     """(depth, width): the longest root-to-leaf chain in calls, the most nodes at one depth."""
     depth_of: dict[int, int] = {}
     for node in nodes:  # parents come before children (tree files guarantee it)
@@ -39,7 +40,7 @@ def per_task_rows(
     rows = []
     for task_id in sorted(solutions):
         tree, expected = trees.get(task_id), solutions[task_id]
-        nodes = tree["nodes"] if tree else []
+        nodes: list[TreeNode] = tree["nodes"] if tree else []
         correct = correct_per_test(attempts.get(task_id), expected)
         first = first_solving_call(tree, expected)
         depth, width = tree_shape(nodes)

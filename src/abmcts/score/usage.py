@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from abmcts.arc.node import TreeNode
+
 
 @dataclass
 class ModelUsage:
@@ -14,7 +16,7 @@ class ModelUsage:
     completion_tokens: int = 0
     cost: float = 0.0
 
-    def add(self, node: dict[str, Any]) -> None:
+    def add(self, node: TreeNode) -> None:
         self.calls += 1
         self.prompt_tokens += int(node.get("prompt_tokens") or 0)
         self.completion_tokens += int(node.get("completion_tokens") or 0)
@@ -24,7 +26,7 @@ class ModelUsage:
         return {**asdict(self), "tokens": self.prompt_tokens + self.completion_tokens}
 
 
-def model_name(node: dict[str, Any]) -> str:
+def model_name(node: TreeNode) -> str:
     return str(node.get("model") or "unknown")
 
 
@@ -32,7 +34,8 @@ def usage_by_model(trees: Mapping[str, dict[str, Any]]) -> dict[str, ModelUsage]
     """Totals per model over all trees, sorted by model name."""
     usage: dict[str, ModelUsage] = {}
     for tree in trees.values():
-        for node in tree["nodes"]:
+        nodes: list[TreeNode] = tree["nodes"]
+        for node in nodes:
             usage.setdefault(model_name(node), ModelUsage()).add(node)
     return dict(sorted(usage.items()))
 
@@ -42,7 +45,8 @@ def call_share_by_task(trees: Mapping[str, dict[str, Any]]) -> dict[str, dict[st
     shares = {}
     for task_id, tree in sorted(trees.items()):
         counts: dict[str, int] = {}
-        for node in tree["nodes"]:
+        nodes: list[TreeNode] = tree["nodes"]
+        for node in nodes:
             counts[model_name(node)] = counts.get(model_name(node), 0) + 1
         total = sum(counts.values())
         shares[task_id] = {m: c / total for m, c in sorted(counts.items())}

@@ -8,6 +8,9 @@ plus its subtree. At N: pick a model, then GEN vs CONT by Thompson sampling, the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from abmcts.search import posteriors
@@ -29,7 +32,7 @@ from abmcts.search.state import SearchState, Trial
 POOLED = "*"
 
 
-def _node_stats() -> dict:
+def _node_stats() -> dict[str, Any]:
     return {"act": {}, "gen": {}, "cont": {}, "cs": []}
 
 
@@ -66,16 +69,16 @@ class ABMCTSA(TreeWalk):
     def model_selection_strategy(self) -> str:
         return self.model_selection
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         """Options at their defaults are left out, so checkpoints from before they existed still load."""
-        p = {"dist": self.dist, "model_selection": self.model_selection, "seed": self.seed}
+        p: dict[str, Any] = {"dist": self.dist, "model_selection": self.model_selection, "seed": self.seed}
         if self.prior_config.prior is not None:
             p["prior"] = self.prior_config.get_params()
         if self.reward_average_priors is not None:
             p["reward_average_priors"] = self.reward_average_priors
         return p
 
-    def _action_prior(self, actions: list[str]) -> list | None:
+    def _action_prior(self, actions: list[str]) -> Sequence[Any] | None:
         """Per action prior parameters (``posteriors.draw``'s ``prior``), or None for the shared prior."""
         r = self.reward_average_priors
         if r is None:
@@ -101,7 +104,7 @@ class ABMCTSA(TreeWalk):
             child = st["cs"][pos[cur]]
             tree.touch(child)
             add(child, score, sign)
-            a = tree.action[cur]
+            a = tree.edge(cur)[1]
             for key in (a, POOLED):
                 add_at(tree, st["cont"], key, score, sign)
             add_at(tree, st["act"], a, score, sign)
@@ -112,7 +115,7 @@ class ABMCTSA(TreeWalk):
         self._propagate(tree, trial.parent_id, trial.action, 0.0, sign)
 
     def _observe(self, tree: SearchState, node_id: int) -> None:
-        parent, action, score = tree.parent[node_id], tree.action[node_id], tree.score[node_id]
+        parent, action, score = tree.edge(node_id)
         self._propagate(tree, parent, action, score, +1)
         pst = tree.stats["nodes"][parent]
         for grown in (pst["cs"], tree.stats["pos"], tree.stats["nodes"]):

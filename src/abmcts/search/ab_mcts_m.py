@@ -13,6 +13,7 @@ one rounded score for >= ``same_score_proportion_threshold`` of its nodes is ski
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from abmcts.search.base import TreeWalk
 from abmcts.search.mixed_model import DEFAULT_PRIOR_MEAN, ABMCTSMAdvancedConfig
 from abmcts.search.model_choice import THOMPSON, UCB, check_reward_average_priors, renamed, ucb_action
 from abmcts.search.model_choice import model_selection_strategy as model_selection_strategy_name
-from abmcts.search.posteriors import add_at
+from abmcts.search.posteriors import Stats, add_at
 from abmcts.search.state import SearchState, Trial
 
 POOLED = "*"
@@ -90,9 +91,9 @@ class ABMCTSM(TreeWalk):
     def model_selection_strategy(self) -> str:
         return self.model_selection
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         """Options at their defaults are left out, so checkpoints from before they existed still load."""
-        p = {
+        p: dict[str, Any] = {
             "model_selection": self.model_selection,
             "prior_mean": self.prior_mean,
             "enable_pruning": self.enable_pruning,
@@ -135,7 +136,7 @@ class ABMCTSM(TreeWalk):
 
     def _observe(self, tree: SearchState, node_id: int) -> None:
         nodes = tree.stats["nodes"]
-        parent, action, score = tree.parent[node_id], tree.action[node_id], tree.score[node_id]
+        parent, action, score = tree.edge(node_id)
         for grown in (nodes, tree.stats["pos"], nodes[parent]["g"]):
             tree.will_grow(grown)
         nodes.append({"g": [], "h": {}})
@@ -152,13 +153,13 @@ class ABMCTSM(TreeWalk):
 
     # ---- sampling ------------------------------------------------------------------------
     def _fit(
-        self, tree: SearchState, stats: list[list], n_new: int, prior_mean: float
+        self, tree: SearchState, stats: list[Stats], n_new: int, prior_mean: float
     ) -> tuple[mixed_model.Fit, np.ndarray, np.ndarray]:
         """The fit for groups with ``stats`` (cached by value) and their (n, sum) arrays plus ``n_new`` new groups."""
         arr = np.array(stats, dtype=float).reshape(-1, 3)
         fits = tree.cache.setdefault("fits", {})
         key = (arr.tobytes(), prior_mean)
-        f = fits.get(key)
+        f: mixed_model.Fit | None = fits.get(key)
         if f is None:
             if len(fits) >= _FIT_LIMIT:
                 fits.clear()
@@ -169,9 +170,10 @@ class ABMCTSM(TreeWalk):
     def _groups(self, tree: SearchState, node: int, key: str) -> _Groups:
         """Children of ``node`` with observations under ``key`` (cached until the node's statistics change)."""
         per_node = tree.cache.setdefault(("node", node), {})
-        g = per_node.get(key)
+        g: _Groups | None = per_node.get(key)
         if g is None:
-            kids, stats = [], []
+            kids: list[int] = []
+            stats: list[Stats] = []
             for k, entry in zip(tree.children[node], tree.stats["nodes"][node]["g"], strict=True):
                 st = entry.get(key)
                 if st is not None and st[0] > 0:
@@ -184,7 +186,8 @@ class ABMCTSM(TreeWalk):
     def _prunable(self, tree: SearchState, child: int) -> bool:
         if not self.enable_pruning:
             return False
-        h = tree.stats["nodes"][child]["h"].values()
+        hist: dict[float, int] = tree.stats["nodes"][child]["h"]  # score bucket -> count in the subtree
+        h = hist.values()
         total = sum(h)
         return total >= self.min_prune and max(h) / total >= self.prune_share
 
@@ -194,11 +197,15 @@ class ABMCTSM(TreeWalk):
         if self.model_selection == "stack":
             groups = [self._groups(tree, node, a) for a in actions]
             values = mixed_model.draw([(g.fit, g.n, g.s) for g in groups], tree.rng)
-            options: list[str | int] = [o for g, a in zip(groups, actions, strict=True) for o in (*g.kids, a)]
+            options: list[str | int] = []
+            for g, a in zip(groups, actions, strict=True):
+                options += g.kids
+                options.append(a)
             best = options[int(values.argmax())]  # the usual case, without sorting every candidate
             if isinstance(best, str) or not self._prunable(tree, best):
                 return best
-            for i in np.argsort(-values, kind="stable").tolist():
+            order: list[int] = np.argsort(-values, kind="stable").tolist()
+            for i in order:
                 opt = options[i]
                 if isinstance(opt, str) or not self._prunable(tree, opt):
                     return opt
@@ -207,7 +214,8 @@ class ABMCTSM(TreeWalk):
         values = mixed_model.draw([(g.fit, g.n, g.s)], tree.rng)
         y, y_new = values[:-1], values[-1]
         if g.kids and y.max() > y_new:
-            for i in np.argsort(-y, kind="stable").tolist():
+            ranked: list[int] = np.argsort(-y, kind="stable").tolist()
+            for i in ranked:
                 if not self._prunable(tree, g.kids[i]):
                     return g.kids[i]
         if self.model_selection == UCB:

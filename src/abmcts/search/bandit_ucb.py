@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from abmcts.search.base import Algorithm
 from abmcts.search.errors import SearchInputError
@@ -34,7 +35,7 @@ class MultiArmedBanditUCBAlgo(Algorithm):
             raise SearchInputError(f"exploration_weight={exploration_weight!r} must be a number")
         self.exploration_weight = float(exploration_weight)
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {"exploration_weight": self.exploration_weight, "seed": self.seed}
 
     def _ask(self, tree: SearchState, batch_size: int, actions: list[str]) -> list[Trial]:

@@ -52,7 +52,7 @@ class Algorithm:
         self.seed = seed
 
     # ---- hooks -----------------------------------------------------------------------------
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         """JSON-safe constructor arguments; stored in the tree so a checkpoint names its algorithm."""
         return {"seed": self.seed}
 
@@ -79,7 +79,7 @@ class Algorithm:
         self._init_stats(tree)
         return tree
 
-    def load_tree(self, d: dict) -> SearchState:
+    def load_tree(self, d: dict[str, Any]) -> SearchState:
         """Rebuild a checkpoint made by this algorithm with the same parameters."""
         tree = SearchState.from_dict(d)
         if tree.algorithm != self.name or tree.params != self.params():

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from abmcts.search import keyed_heap
 from abmcts.search.queued import Queued
 from abmcts.search.standard_mcts import positive_int
@@ -16,7 +18,7 @@ class BestFirstSearchAlgo(Queued):
         super().__init__(seed)
         self.num_samples = positive_int("num_samples", num_samples)
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {"num_samples": self.num_samples, "seed": self.seed}
 
     def _init_stats(self, tree: SearchState) -> None:
@@ -30,9 +32,9 @@ class BestFirstSearchAlgo(Queued):
 
     def _observe_node(self, tree: SearchState, node_id: int) -> None:
         depth = len(tree.path_to_root(node_id)) - 1
-        keyed_heap.push(tree.stats["leaves"], [-tree.score[node_id], depth, node_id], _priority, tree)
+        keyed_heap.push(tree.stats["leaves"], [-tree.edge(node_id)[2], depth, node_id], _priority, tree)
 
 
-def _priority(entry: list) -> tuple[float, int]:
+def _priority(entry: list[Any]) -> tuple[float, int]:
     """Higher score first, then shallower; equal priorities keep TreeQuest's heap order."""
     return entry[0], entry[1]

@@ -8,6 +8,7 @@ expanded; otherwise we descend to the child maximising mean subtree score + c*sq
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from abmcts.search.base import Algorithm
 from abmcts.search.errors import SearchInputError
@@ -26,7 +27,7 @@ class FixedBranchingMCTS(Algorithm):
         self.branching = branching
         self.exploration = float(exploration)
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {"branching": self.branching, "exploration": self.exploration, "seed": self.seed}
 
     def _init_stats(self, tree: SearchState) -> None:

@@ -18,21 +18,21 @@ Key = Callable[[Any], Any]
 class _NoLog:
     """For heaps outside a search state."""
 
-    def will_set(self, items: list, pos: int) -> None: ...
-    def will_grow(self, items: list) -> None: ...
-    def will_pop(self, items: list) -> None: ...
+    def will_set(self, items: list[Any], pos: int) -> None: ...
+    def will_grow(self, items: list[Any]) -> None: ...
+    def will_pop(self, items: list[Any]) -> None: ...
 
 
 NO_LOG = _NoLog()
 
 
-def push(heap: list, item: Any, key: Key, log: Any = NO_LOG) -> None:
+def push(heap: list[Any], item: Any, key: Key, log: Any = NO_LOG) -> None:
     log.will_grow(heap)
     heap.append(item)
     _sift_down(heap, 0, len(heap) - 1, key, log)
 
 
-def pop(heap: list, key: Key, log: Any = NO_LOG) -> Any:
+def pop(heap: list[Any], key: Key, log: Any = NO_LOG) -> Any:
     log.will_pop(heap)
     last = heap.pop()
     if not heap:
@@ -43,7 +43,7 @@ def pop(heap: list, key: Key, log: Any = NO_LOG) -> Any:
     return top
 
 
-def _sift_down(heap: list, start: int, pos: int, key: Key, log: Any) -> None:
+def _sift_down(heap: list[Any], start: int, pos: int, key: Key, log: Any) -> None:
     item = heap[pos]
     while pos > start:
         parent = (pos - 1) >> 1
@@ -56,7 +56,7 @@ def _sift_down(heap: list, start: int, pos: int, key: Key, log: Any) -> None:
     heap[pos] = item
 
 
-def _sift_up(heap: list, pos: int, key: Key, log: Any) -> None:
+def _sift_up(heap: list[Any], pos: int, key: Key, log: Any) -> None:
     end, start, item = len(heap), pos, heap[pos]
     child = 2 * pos + 1
     while child < end:

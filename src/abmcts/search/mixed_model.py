@@ -76,7 +76,8 @@ class ABMCTSMAdvancedConfig:
 
 def _log_halfnormal_jacobian(x: np.ndarray, scale: float) -> np.ndarray:
     # log density of HalfNormal(scale) at x, times x (log-spaced grid cell width is proportional to x)
-    return -0.5 * (x / scale) ** 2 + np.log(x)
+    density: np.ndarray = -0.5 * (x / scale) ** 2 + np.log(x)
+    return density
 
 
 _SA2 = SA_GRID**2
@@ -130,7 +131,8 @@ def _size_table(size: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore"):  # size 0 never occurs; its row is unused
             chunk = np.stack([k / (k + _RATIO2), np.log1p(_RATIO2 / k)], axis=1)
         table = _TABLE[0] = np.concatenate([table, chunk])
-    return table[size]
+    rows: np.ndarray = table[size]
+    return rows
 
 
 def _scale_terms(
@@ -229,7 +231,7 @@ def _values(
     cell: np.ndarray,
     pd: np.ndarray,
     ld: np.ndarray,
-    prior_mean: float,
+    prior_mean: float | np.ndarray,  # one per entry when the blocks' fits differ
     n: np.ndarray,
     s: np.ndarray,
     z: np.ndarray,
@@ -240,7 +242,8 @@ def _values(
     mu = ld / x + prior_mean + np.sqrt(sa2 / x) * z[0]
     prec = 1.0 / sa2 + n / sy2
     alpha = (mu / sa2 + s / sy2) / prec + z[1] / np.sqrt(prec)
-    return alpha + _SY_FLAT[cell] * z[2]
+    values: np.ndarray = alpha + _SY_FLAT[cell] * z[2]
+    return values
 
 
 def predictive(

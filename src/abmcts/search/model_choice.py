@@ -67,7 +67,7 @@ def model_selection_strategy(value: str) -> str:
 
 def thompson_action(
     dist: str,
-    stats: dict[str, list],
+    stats: dict[str, posteriors.Stats],
     actions: list[str],
     rng: np.random.Generator,
     prior: Sequence[Any] | None = None,

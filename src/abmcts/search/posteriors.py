@@ -16,7 +16,7 @@ DISTS = ("gaussian", "beta")
 NIG_M, NIG_KAPPA, NIG_NU, NIG_TAU2 = 0.0, 1.0, 1.0, 0.1
 BETA_A, BETA_B = 0.5, 0.5
 
-Stats = list  # [n, sum, sumsq]
+Stats = list[float]  # [n, sum, sumsq]
 
 
 def empty() -> Stats:
@@ -30,7 +30,7 @@ def add(st: Stats, score: float, sign: int = 1) -> None:
     st[2] += sign * score * score
 
 
-def add_at(log: Any, stats: dict, key: str, score: float, sign: int = 1) -> None:
+def add_at(log: Any, stats: dict[str, Stats], key: str, score: float, sign: int = 1) -> None:
     """``add`` to ``stats[key]`` (created empty when missing), telling ``log`` (a ``SearchState``) first
     so a state that ``step`` left behind keeps its old value."""
     st = stats.get(key)
@@ -72,7 +72,8 @@ def draw(
     m_n = (kappa * m + s) / kappa_n
     tau2_n = (nu * tau2 + scatter + n * kappa * (m - mean) ** 2 / kappa_n) / nu_n
     sigma2 = (nu_n * tau2_n / 2.0) / rng.gamma(nu_n / 2.0)
-    return m_n + np.sqrt(sigma2 / kappa_n) * rng.standard_normal(len(n))
+    drawn: np.ndarray = m_n + np.sqrt(sigma2 / kappa_n) * rng.standard_normal(len(n))
+    return drawn
 
 
 _SCALAR_MAX = 12

@@ -27,7 +27,7 @@ class GaussianPrior:
     tau_square: float = posteriors.NIG_TAU2
 
 
-_PRIORS = {"beta": BetaPrior, "gaussian": GaussianPrior}
+_PRIORS: dict[str, type[BetaPrior] | type[GaussianPrior]] = {"beta": BetaPrior, "gaussian": GaussianPrior}
 
 
 @dataclass

@@ -42,10 +42,10 @@ class Queued(Algorithm):
         return trial.parent_id in tree.stats["queue"].get(trial.action, ())
 
     def _observe(self, tree: SearchState, node_id: int) -> None:
-        action = tree.action[node_id]
+        parent, action, _ = tree.edge(node_id)
         parents = tree.stats["queue"][action]
         tree.touch(parents)
-        parents.remove(tree.parent[node_id])
+        parents.remove(parent)
         if not parents:
             tree.invalidate(action)
         self._observe_node(tree, node_id)

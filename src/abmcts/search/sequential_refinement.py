@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from abmcts.search.base import Algorithm
 from abmcts.search.model_choice import check_option
 from abmcts.search.state import SearchState
@@ -17,7 +19,7 @@ class SequentialRefinement(Algorithm):
         check_option("refine", refine, REFINE)
         self.refine = refine
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {"refine": self.refine, "seed": self.seed}
 
     def _select(self, tree: SearchState, actions: list[str]) -> tuple[int, str]:

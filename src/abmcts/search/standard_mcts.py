@@ -8,6 +8,7 @@ Deterministic: ties go to the earlier child.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,8 @@ from abmcts.search.state import SearchState
 def softmax(values: list[float]) -> list[float]:
     """Softmax of ``values`` (shifted by their maximum for stability)."""
     weights = np.exp(np.asarray(values, dtype=float) - max(values))
-    return (weights / weights.sum()).tolist()
+    shares: list[float] = (weights / weights.sum()).tolist()
+    return shares
 
 
 def positive_int(name: str, value: object) -> int:
@@ -40,7 +42,7 @@ class StandardMCTS(Queued):
             raise SearchInputError(f"exploration_weight={exploration_weight!r} must be a number")
         self.exploration_weight = float(exploration_weight)
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {
             "samples_per_action": self.samples_per_action,
             "exploration_weight": self.exploration_weight,
@@ -65,7 +67,7 @@ class StandardMCTS(Queued):
         return [(node, a) for _ in range(self.samples_per_action) for a in actions]
 
     def _observe_node(self, tree: SearchState, node_id: int) -> None:
-        st, score = tree.stats, tree.score[node_id]
+        st, (parent, _, score) = tree.stats, tree.edge(node_id)
         for key in ("visits", "value_sum", "prior"):
             tree.will_grow(st[key])
         st["visits"].append(0)
@@ -76,8 +78,8 @@ class StandardMCTS(Queued):
             tree.will_set(st["value_sum"], n)
             st["visits"][n] += 1
             st["value_sum"][n] += score
-        siblings = tree.children[tree.parent[node_id]]
+        siblings = tree.children[parent]
         if len(siblings) > 1:
-            for c, p in zip(siblings, softmax([tree.score[c] for c in siblings]), strict=True):
+            for c, p in zip(siblings, softmax([tree.edge(c)[2] for c in siblings]), strict=True):
                 tree.will_set(st["prior"], c)
                 st["prior"][c] = p

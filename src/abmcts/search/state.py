@@ -22,7 +22,7 @@ import numpy as np
 
 from abmcts.search import versions
 from abmcts.search.errors import SearchInputError
-from abmcts.search.tree import Tree
+from abmcts.search.tree import Node, Tree
 
 FORMAT_VERSION = 1
 
@@ -48,7 +48,7 @@ class Trial:
     parent_state: Any
     parent_id: int
     score: float | None = None
-    created_at: str = field(default_factory=now_utc, compare=False)
+    created_at: str | None = field(default_factory=now_utc, compare=False)  # None: loaded from a checkpoint
     completed_at: str | None = field(default=None, compare=False)
     trial_status: TrialStatus = "RUNNING"
 
@@ -59,7 +59,7 @@ class Trial:
     def finished(self, status: TrialStatus, score: float | None = None) -> Trial:
         return dataclasses.replace(self, score=score, completed_at=now_utc(), trial_status=status)
 
-    def saved(self) -> dict:
+    def saved(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _SAVED_TRIAL_FIELDS}
 
 
@@ -96,7 +96,7 @@ class TrialStore:
         return dict(self._state.finished)
 
     @property
-    def next_nodes(self) -> dict[str, list]:
+    def next_nodes(self) -> dict[str, list[Node]]:
         queue = self._state.stats.get("queue", {})
         tree = self._state.tree
         return {a: [tree.get_node(i - 1) for i in ids] for a, ids in queue.items()}
@@ -105,7 +105,7 @@ class TrialStore:
         return not any(self._state.stats.get("queue", {}).values())
 
 
-def _rng_to_dict(rng: np.random.Generator) -> dict:
+def _rng_to_dict(rng: np.random.Generator) -> dict[str, Any]:
     st = rng.bit_generator.state
     return {
         "bit_generator": st["bit_generator"],
@@ -116,7 +116,7 @@ def _rng_to_dict(rng: np.random.Generator) -> dict:
     }
 
 
-def _rng_from_dict(d: dict) -> np.random.Generator:
+def _rng_from_dict(d: dict[str, Any]) -> np.random.Generator:
     if d.get("bit_generator") != "PCG64":
         raise SearchInputError(f"tree rng: unsupported bit_generator {d.get('bit_generator')!r}")
     rng = np.random.Generator(np.random.PCG64())
@@ -136,7 +136,7 @@ class SearchState:
     take and return it.
     """
 
-    def __init__(self, algorithm: str, params: dict, seed: int | None) -> None:
+    def __init__(self, algorithm: str, params: dict[str, Any], seed: int | None) -> None:
         self.algorithm = algorithm
         self.params = dict(params)
         self.rng = np.random.Generator(np.random.PCG64(seed))
@@ -159,10 +159,10 @@ class SearchState:
         self.cache: dict[Any, Any] = {}
         self._tree: Tree | None = None
         # undo log of the state this one was forked from (None: nothing to keep; see versions.py)
-        self._journal: list | None = None
-        self._pred: weakref.ref | None = None
+        self._journal: list[versions.LogEntry] | None = None
+        self._pred: weakref.ref[versions.Frozen] | None = None
 
-    def __deepcopy__(self, memo: dict) -> SearchState:
+    def __deepcopy__(self, memo: dict[int, Any]) -> SearchState:
         data = versions.live_dict(self)
         new = copy.copy(self)
         memo[id(self)] = new
@@ -178,10 +178,10 @@ class SearchState:
             raise AttributeError(name)
         return getattr(self, name)
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in versions.live_dict(self).items() if k not in versions.PER_VERSION_HIDDEN}
 
-    def __setstate__(self, d: dict) -> None:
+    def __setstate__(self, d: dict[str, Any]) -> None:
         self.__dict__.update(d, _journal=None, _pred=None)
 
     # ---- undo journal: every change to a shared container goes through one of these ---------
@@ -194,19 +194,19 @@ class SearchState:
             else:
                 j.append((versions.SET, container, key, container[key]))
 
-    def will_grow(self, items: list) -> None:
+    def will_grow(self, items: list[Any]) -> None:
         """Before items are appended to ``items``."""
         j = self._journal
         if j is not None:
             j.append((versions.TRUNC, items, len(items)))
 
-    def will_pop(self, items: list) -> None:
+    def will_pop(self, items: list[Any]) -> None:
         """Before the last item of ``items`` is popped."""
         j = self._journal
         if j is not None:
             j.append((versions.APPEND, items, items[-1]))
 
-    def touch(self, items: list | dict) -> None:
+    def touch(self, items: list[Any] | dict[Any, Any]) -> None:
         """Before a small list or dict is changed in place in any way (its contents are saved)."""
         j = self._journal
         if j is not None:
@@ -234,14 +234,19 @@ class SearchState:
         """Every told score per action, in telling order (TreeQuest: ``scores_by_action``, ``all_rewards_store``)."""
         out: dict[str, list[float]] = {}
         for i in range(1, len(self.parent)):
-            out.setdefault(self.action[i], []).append(self.score[i])
+            _, action, score = self.edge(i)
+            out.setdefault(action, []).append(score)
         return out
 
     all_rewards_store = scores_by_action
 
     @property
     def all_observations(self) -> dict[int, Observation]:
-        return {i - 1: Observation(self.score[i], self.action[i], i - 1) for i in range(1, len(self.parent))}
+        out: dict[int, Observation] = {}
+        for i in range(1, len(self.parent)):
+            _, action, score = self.edge(i)
+            out[i - 1] = Observation(score, action, i - 1)
+        return out
 
     @property
     def visit_counts(self) -> dict[int, int]:
@@ -256,7 +261,7 @@ class SearchState:
     def priors(self) -> dict[int, float]:
         """StandardMCTS's softmax priors of nodes that have siblings (the others count as 1.0)."""
         prior = self.stats.get("prior", [])
-        return {i - 1: prior[i] for i in range(1, len(prior)) if len(self.children[self.parent[i]]) > 1}
+        return {i - 1: prior[i] for i in range(1, len(prior)) if len(self.children[self.edge(i)[0]]) > 1}
 
     @property
     def leaves(self) -> list[HeapItem]:
@@ -270,6 +275,13 @@ class SearchState:
     def __len__(self) -> int:
         """Number of generated nodes (the root is not counted)."""
         return len(self.parent) - 1
+
+    def edge(self, node_id: int) -> tuple[int, str, float]:
+        """Parent, action and score of a generated node (all None only for the root, node 0)."""
+        parent, action, score = self.parent[node_id], self.action[node_id], self.score[node_id]
+        if parent is None or action is None or score is None:
+            raise ValueError(f"node {node_id} is the root: it has no parent, action or score")
+        return parent, action, score
 
     def new_trial(self, parent_id: int, action: str) -> Trial:
         trial = Trial(f"t{self.next_trial}", action, self.state[parent_id], parent_id)
@@ -342,9 +354,9 @@ class SearchState:
         return sum(1 for t in self.pending.values() if t.action == action)
 
     def state_score_pairs(self) -> list[tuple[Any, float]]:
-        return [(self.state[i], self.score[i]) for i in range(1, len(self.parent))]
+        return [(self.state[i], self.edge(i)[2]) for i in range(1, len(self.parent))]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-safe snapshot including the RNG, from which ``from_dict`` resumes exactly."""
         return {
             "format_version": FORMAT_VERSION,
@@ -368,7 +380,7 @@ class SearchState:
         }
 
     @classmethod
-    def from_dict(cls, d: dict) -> SearchState:
+    def from_dict(cls, d: dict[str, Any]) -> SearchState:
         """Inverse of ``to_dict`` (also accepts the result of a JSON round trip)."""
         if not isinstance(d, dict) or d.get("format_version") != FORMAT_VERSION:
             got = d.get("format_version") if isinstance(d, dict) else type(d).__name__
@@ -388,19 +400,10 @@ class SearchState:
         tree.trial_ids = [None] * len(nodes)
         for k, v in tree.done.items():
             tree.trial_ids[v] = k
-        tree.finished = {
-            k: Trial(
-                k,
-                tree.action[v],
-                tree.state[tree.parent[v]],
-                tree.parent[v],
-                tree.score[v],
-                None,
-                None,
-                "COMPLETE",
-            )
-            for k, v in tree.done.items()
-        }
+        tree.finished = {}
+        for k, v in tree.done.items():
+            parent, action, score = tree.edge(v)
+            tree.finished[k] = Trial(k, action, tree.state[parent], parent, score, None, None, "COMPLETE")
         tree.next_trial = int(d["next_trial"])
         tree.totals = {a: [int(n), float(s), float(m)] for a, (n, s, m) in d["totals"].items()}
         tree.stats = copy.deepcopy(d["stats"])

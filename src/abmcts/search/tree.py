@@ -92,9 +92,10 @@ class Tree:
         return tree
 
     def mirror_append(self, state: SearchState, node_id: int) -> None:
-        parent = self._nodes[state.parent[node_id]]
+        parent_id, _, score = state.edge(node_id)
+        parent = self._nodes[parent_id]
         trial_id = state.trial_of_node(node_id)
-        node = Node._view(state.state[node_id], state.score[node_id], node_id - 1, parent, trial_id)
+        node = Node._view(state.state[node_id], score, node_id - 1, parent, trial_id)
         parent.children.append(node)
         self._nodes.append(node)
 

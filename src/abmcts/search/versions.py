@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 # undo-log entries: (SET, container, key, old value) | (DEL, dict, key) | (TRUNC, list, old length)
 # | (APPEND, list, popped item) | (RESTORE, list or dict, old contents)
 SET, DEL, TRUNC, APPEND, RESTORE = range(5)
+LogEntry = tuple[Any, ...]
 PER_VERSION_HIDDEN = ("_journal", "_pred")  # never copied or pickled
 FROZEN = "_frozen"
 
@@ -46,17 +48,19 @@ class Frozen:
     stepped from in turn, so a chain always ends at the live state.
     """
 
-    rng_state: dict
+    rng_state: dict[str, Any]
     next_trial: int
     tree: Tree | None
     successor: Any
-    log: list = field(default_factory=list)
+    log: list[LogEntry] = field(default_factory=list)
 
 
-def _stop_logging(handle_ref: weakref.ref, log: list) -> Any:
+def _stop_logging(
+    handle_ref: weakref.ref[SearchState], log: list[LogEntry]
+) -> Callable[[weakref.ref[Frozen]], None]:
     """Callback for the predecessor's record: once it is gone, nobody needs ``log`` any more."""
 
-    def stop(_: weakref.ref) -> None:
+    def stop(_: weakref.ref[Frozen]) -> None:
         handle = handle_ref()
         if handle is not None and handle.__dict__.get("_journal") is log:
             handle.__dict__["_journal"] = handle.__dict__["_pred"] = None
@@ -81,7 +85,7 @@ def fork(old: SearchState) -> SearchState:
     return new
 
 
-def live_dict(state: SearchState) -> dict:
+def live_dict(state: SearchState) -> dict[str, Any]:
     """The state's attribute dict, rebuilt first if the state is frozen."""
     thaw(state)
     return state.__dict__
@@ -114,7 +118,7 @@ def thaw(state: SearchState) -> bool:
     return True
 
 
-def _undo(entry: tuple, memo: dict[int, Any]) -> None:
+def _undo(entry: LogEntry, memo: dict[int, Any]) -> None:
     """Apply one undo entry to the copy: containers and values are mapped through the copy's memo."""
     kind, original = entry[0], entry[1]
     target = memo.get(id(original))

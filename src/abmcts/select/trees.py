@@ -1,5 +1,5 @@
 """The few node facts every selection strategy needs (tree files are read and checked by the
-pipeline: abmcts.experiment.treefile)."""
+pipeline: abmcts.arc.treefile)."""
 
 from __future__ import annotations
 

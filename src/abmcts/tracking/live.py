@@ -15,9 +15,9 @@ import threading
 import time
 from typing import Any
 
+from abmcts.arc.treefile import read_tree_nodes
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.treefile import read_tree_nodes
 from abmcts.io import read_json
 from abmcts.tracking.runs import Tracker
 from abmcts.tracking.traces import TraceWriter, sampled, task_trace, traced_tasks
@@ -99,7 +99,12 @@ class SearchMonitor:
         task_id = summary["task_id"]
         if tracking.traces and self.traced is None:
             self.traced = traced_tasks(self.cfg.tracking.uri, tracker.experiment_id, tracker.run_id)
-        if tracking.traces and sampled(task_id, tracking.trace_sample) and task_id not in self.traced:
+        if (
+            tracking.traces
+            and self.traced is not None
+            and sampled(task_id, tracking.trace_sample)
+            and task_id not in self.traced
+        ):
             path = self.paths.tree(task_id)
             nodes = read_tree_nodes(read_json(path, "tree file"), f"tree file {path}")
             trace = task_trace(

@@ -96,7 +96,7 @@ def _layout(nodes: Sequence[ViewNode], with_root: bool) -> dict[int, tuple[float
     return pos
 
 
-def _depth_of(root: int, children: Mapping[int | None, list[int]]) -> int:
+def _depth_of(root: int, children: Mapping[int, list[int]]) -> int:
     depth, frontier = 0, [root]
     while frontier:
         frontier = [k for n in frontier for k in children.get(n, [])]

@@ -150,8 +150,8 @@ def _generate(demos: Demos, bg: int) -> Iterator[tuple[str, tuple[Step, ...]]]:
             for mode in range(4):
                 yield "scale", (("tile", {"a": a, "b": b, "mode": mode}),)
         if a == 1 and b == 1:
-            for mode in ("first", "majority", "max"):
-                yield "scale", (("downscale", {"a": da, "b": db, "mode": mode}),)
+            for how in ("first", "majority", "max"):
+                yield "scale", (("downscale", {"a": da, "b": db, "mode": how}),)
     if all(o.shape == (i.shape[0] ** 2, i.shape[1] ** 2) for i, o in demos):
         for invert in (False, True):
             yield "scale", (("kron_self", {"bg": bg, "invert": invert}),)
@@ -250,13 +250,14 @@ class Workspace:
     def fixes(self, cand: Candidate) -> list[Candidate]:
         """The obvious completions of a pipeline: a colour map or a re-orientation of its outputs."""
         preds = self.preds(cand.steps)
-        if cand.score == 1.0 or any(p is None for p in preds):
+        grids = [p for p in preds if p is not None]
+        if cand.score == 1.0 or len(grids) < len(preds):
             return []
         found = []
-        cmap = fit_color_map(preds, self.outs)
+        cmap = fit_color_map(grids, self.outs)
         if cmap:
             found.append(Candidate(cand.family, cand.steps + (("recolor", {"mapping": cmap}),), 1.0, 1.0))
-        shapes_fit = all(p.shape in (o.shape, o.shape[::-1]) for p, o in zip(preds, self.outs, strict=True))
+        shapes_fit = all(p.shape in (o.shape, o.shape[::-1]) for p, o in zip(grids, self.outs, strict=True))
         if shapes_fit and cand.steps[-1][0] != "geom":
             for k in range(1, 8):
                 c = self.extended(cand.family, cand.steps, (("geom", {"k": k}),))

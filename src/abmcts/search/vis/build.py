@@ -36,7 +36,7 @@ def build_snapshot(
     search_tree: SearchState,
     state_formatter: Callable[[Any], str] | None = None,
     annotations: dict[str, Any] | None = None,
-) -> VisualizationSnapshot:
+) -> VisualizationSnapshot[Any]:
     """Every node (root first, in the order they were added), edge and trial of a search state;
     ``annotations`` go into the metadata. Raises ``InvalidStateError`` for anything else."""
     if not isinstance(search_tree, SearchState):

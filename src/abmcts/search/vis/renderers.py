@@ -62,7 +62,7 @@ def _node_color(node: NodeSnapshot, color: ColorFn) -> str:
 
 # ---- JSON / YAML ---------------------------------------------------------------------------------
 def dump_snapshot(
-    snapshot: VisualizationSnapshot,
+    snapshot: VisualizationSnapshot[Any],
     output_basename: str,
     *,
     format: str,
@@ -113,7 +113,7 @@ def _legacy_fill(node_id: int, score: float) -> str:
 
 
 def render_dot(
-    tree: SearchState | VisualizationSnapshot,
+    tree: SearchState | VisualizationSnapshot[Any],
     *,
     title: str | None = None,
     show_scores: bool = True,
@@ -145,7 +145,7 @@ def _import_graphviz() -> Any:
 
 
 def render_graphviz(
-    snapshot: VisualizationSnapshot,
+    snapshot: VisualizationSnapshot[Any],
     output_basename: str,
     *,
     format: str,
@@ -225,7 +225,7 @@ def _mermaid_text(text: str) -> str:
 
 
 def mermaid_source(
-    snapshot: VisualizationSnapshot,
+    snapshot: VisualizationSnapshot[Any],
     theme: str = "default",
     max_nodes: int | None = None,
     color_map: ColorFn | None = None,
@@ -255,7 +255,7 @@ def mermaid_source(
 
 
 def render_mermaid(
-    snapshot: VisualizationSnapshot,
+    snapshot: VisualizationSnapshot[Any],
     output_basename: str,
     *,
     format: str = "mermaid",
@@ -281,7 +281,7 @@ PAGE_TITLE = "TreeQuest Visualization"
 
 
 def html_page(
-    snapshot: VisualizationSnapshot,
+    snapshot: VisualizationSnapshot[Any],
     include_fields: list[str] | None = None,
     include_algo_metrics: bool = True,
     include_annotations: bool = True,
@@ -328,7 +328,7 @@ def html_page(
 
 
 def render_html(
-    snapshot: VisualizationSnapshot,
+    snapshot: VisualizationSnapshot[Any],
     output_basename: str,
     *,
     format: str = "html",

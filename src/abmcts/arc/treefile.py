@@ -5,14 +5,18 @@ Format 2 keeps files compact: a grid is stored as its rows of digits (``[[0,1],[
 name by index (weak programs often agree, e.g. on the unchanged input). In memory, and in format 1
 files (still read), a node holds its grids directly as ``train_outputs`` / ``test_outputs``.
 A corrupted or foreign file becomes one clear InputError naming the file, node and field, instead
-of a traceback deep in resume or selection.
+of a traceback deep in resume or selection. The check reads its fields and their types from the node
+record, `abmcts.arc.node.TreeNode`, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import types
+import typing
+from typing import Any, cast
 
-from abmcts.arc.task import digit_rows, grid_problem
+from abmcts.arc.node import TreeNode
+from abmcts.arc.task import Grid, digit_rows, grid_problem
 from abmcts.errors import InputError
 from abmcts.io import dumps_json
 
@@ -21,29 +25,25 @@ READABLE_FORMATS = (1, 2)
 OUTPUT_FIELDS = ("train_outputs", "test_outputs")
 _DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
 
-_NUMBER = (int, float)
-# Every field of runner.NodeRecord and the JSON types it may hold.
+
+def _json_types(hint: Any) -> tuple[type, ...]:
+    """The JSON value types a field annotated `hint` may hold, outermost only (``list[X]`` -> list,
+    ``X | None`` -> X's and NoneType); a float field also takes an int, as JSON writes 1.0 as 1."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return tuple(t for arg in typing.get_args(hint) for t in _json_types(arg))
+    origin = typing.get_origin(hint)
+    if origin is not None:
+        return (origin,)
+    return (int, float) if hint is float else (hint,)
+
+
+# Every field of a node and the JSON types it may hold, from the record's own annotations.
 NODE_TYPES: dict[str, tuple[type, ...]] = {
-    "id": (int,),
-    "parent": (int, type(None)),
-    "model": (str,),
-    "prompt_hash": (str,),
-    "sample_index": (int,),
-    "code": (str, type(None)),
-    "reward": _NUMBER,
-    "train_correct": (list,),
-    "train_outputs": (list,),
-    "test_outputs": (list,),
-    "prompt_tokens": (int,),
-    "completion_tokens": (int,),
-    "cost": _NUMBER,
-    "latency_s": _NUMBER,
-    "error": (str, type(None)),
-    "exec_errors": (list, type(None)),
+    key: _json_types(hint) for key, hint in typing.get_type_hints(TreeNode).items()
 }
 
 
-def check_tree_nodes(data: dict[str, Any], where: str) -> list[dict[str, Any]]:
+def check_tree_nodes(data: dict[str, Any], where: str) -> list[TreeNode]:
     """The `nodes` list of a tree file, checked: node i has id i, an earlier parent, typed fields."""
     nodes = data.get("nodes")
     if not isinstance(nodes, list):
@@ -51,21 +51,21 @@ def check_tree_nodes(data: dict[str, Any], where: str) -> list[dict[str, Any]]:
     for i, node in enumerate(nodes):
         if not isinstance(node, dict):
             raise InputError(f"{where}: node {i} must be an object, got {type(node).__name__}")
-        for key, types in NODE_TYPES.items():
+        for key, allowed in NODE_TYPES.items():
             if key not in node:
                 raise InputError(f"{where}: node {i} has no field {key!r}")
             value = node[key]
-            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
                 raise InputError(f"{where}: node {i} field {key!r} has a bad value {value!r:.60}")
         parent = node["parent"]
         if node["id"] != i or (parent is not None and not 0 <= parent < i):
             raise InputError(f"{where}: node {i} has id {node['id']!r} and parent {parent!r}")
         if not 0.0 <= node["reward"] <= 1.0:
             raise InputError(f"{where}: node {i} field 'reward' has a bad value {node['reward']!r}")
-    return nodes
+    return cast(list[TreeNode], nodes)  # every field checked above
 
 
-def encode_grid(grid: list[list[int]] | None) -> list[str] | None:
+def encode_grid(grid: Grid | None) -> list[str] | None:
     """A grid as its rows of digits; ValueError if it is not an ARC grid (outputs are checked before)."""
     if grid is None:
         return None
@@ -75,7 +75,7 @@ def encode_grid(grid: list[list[int]] | None) -> list[str] | None:
     return [r.decode() for r in rows]
 
 
-def decode_grid(rows: Any, where: str) -> list[list[int]] | None:
+def decode_grid(rows: Any, where: str) -> Grid | None:
     if rows is None:
         return None
     if (
@@ -97,9 +97,12 @@ class TreeEncoder:
         self.outputs_json: list[str] = []
         self._index: dict[str, int] = {}
 
-    def add(self, node: dict[str, Any]) -> None:
+    def add(self, node: TreeNode) -> None:
         outputs = dumps_json(
-            {k[: -len("_outputs")]: [encode_grid(g) for g in node[k]] for k in OUTPUT_FIELDS}
+            {
+                "train": [encode_grid(g) for g in node["train_outputs"]],
+                "test": [encode_grid(g) for g in node["test_outputs"]],
+            }
         )
         index = self._index.get(outputs)
         if index is None:
@@ -121,7 +124,7 @@ class TreeEncoder:
         return text
 
 
-def read_tree_nodes(data: Any, where: str) -> list[dict[str, Any]]:
+def read_tree_nodes(data: Any, where: str) -> list[TreeNode]:
     """The checked nodes of a tree file (format 1 or 2), with their grids as lists of rows.
 
     Nodes with equal outputs share the same grid lists: treat them as read-only.
@@ -134,14 +137,17 @@ def read_tree_nodes(data: Any, where: str) -> list[dict[str, Any]]:
             f"{where}: unknown tree format {fmt!r} (this version reads {list(READABLE_FORMATS)})"
         )
     if fmt == 1:
-        nodes = check_tree_nodes(data, where)
-        for node in nodes:
-            for key in OUTPUT_FIELDS:
-                for j, grid in enumerate(node[key]):
+        checked = check_tree_nodes(data, where)
+        for node in checked:
+            for key, grids in (
+                ("train_outputs", node["train_outputs"]),
+                ("test_outputs", node["test_outputs"]),
+            ):
+                for j, grid in enumerate(grids):
                     problem = None if grid is None else grid_problem(grid)
                     if problem:
                         raise InputError(f"{where}: node {node['id']} {key}[{j}]: bad grid ({problem})")
-        return nodes
+        return checked
     table, nodes = data.get("outputs"), data.get("nodes")
     if not isinstance(table, list):
         raise InputError(f"{where}: 'outputs' must be a list, got {type(table).__name__}")
@@ -160,7 +166,7 @@ def read_tree_nodes(data: Any, where: str) -> list[dict[str, Any]]:
     return check_tree_nodes({"nodes": full}, where)
 
 
-def _decode_outputs(entry: Any, where: str) -> dict[str, list]:
+def _decode_outputs(entry: Any, where: str) -> dict[str, list[Grid | None]]:
     if not isinstance(entry, dict) or set(entry) != {"train", "test"}:
         raise InputError(f"{where}: must be an object with keys 'train' and 'test'")
     out = {}
