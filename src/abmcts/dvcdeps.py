@@ -46,11 +46,7 @@ def stage_files(repo: Path, stage: str) -> set[str]:
     followed: set[str] = set()
     while True:
         packages = (
-            {
-                package
-                for module in list(finder.modules.values())
-                for package in _registries(module.__name__, Path(module.__file__ or ""))
-            }
+            {package for name, path in _found(finder) for package in _registries(name, path)}
             - {STAGES.package}
             - followed
         )  # a stage imports `abmcts.stages` for its record, not to run others
@@ -61,16 +57,20 @@ def stage_files(repo: Path, stage: str) -> set[str]:
             for path in sorted((src / package.replace(".", "/")).glob("*.py")):
                 finder.import_hook(package if path.stem == "__init__" else f"{package}.{path.stem}")
     files = {dvc_stages()[stage]}
-    for module in finder.modules.values():
-        path = Path(module.__file__ or "")  # type: ignore[attr-defined]  # typeshed's Module lacks __file__
+    for _, path in _found(finder):
         if path.is_relative_to(src):
             files.add(str(path.relative_to(repo.resolve())))
     for package in followed:
         files |= _sources(repo, src / package.replace(".", "/"))
-    for module, used in USES.items():
-        if module in files:
+    for user, used in USES.items():
+        if user in files:
             files.update(used)
     return files
+
+
+def _found(finder: ModuleFinder) -> list[tuple[str, Path]]:
+    """Name and file of every module the finder has reached (typeshed's `Module` lacks both)."""
+    return [(name, Path(getattr(module, "__file__", None) or "")) for name, module in finder.modules.items()]
 
 
 def _registries(module: str, path: Path) -> set[str]:
