@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from abmcts.errors import ConfigError
+from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.rundata import load_run_solutions, load_run_trees
@@ -31,7 +31,10 @@ def train_ranker_stage(cfg: RootConfig) -> dict[str, Any]:
     solutions = load_run_solutions(cfg, list(trees))
     texts = {tid: paths.tree(tid).read_bytes() for tid in trees}
     described = f"{cfg.data.name}: {cfg.run.name} ({len(trees)} tasks)"
-    data = train_artifact(trees, tasks, solutions, texts, paths.tasks.read_bytes(), described)
+    try:
+        data = train_artifact(trees, tasks, solutions, texts, paths.tasks.read_bytes(), described)
+    except ValueError as exc:  # too little to learn from: one line, as for any other bad input
+        raise InputError(f"run {paths.run_dir}: cannot train the ranker: {exc}") from None
     out = trained_model_path(cfg, paths)
     atomic_write_json(out, data)
     return {"path": str(out), "cv_pass_at_2_tier": data["cv"]["top2_hit_rate"], "tasks": len(trees)}
