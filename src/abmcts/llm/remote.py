@@ -7,6 +7,8 @@ scrubbed from every error message; they are never stored or logged.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -16,6 +18,7 @@ from typing import Any
 
 from abmcts.errors import LLMError
 from abmcts.llm.backends import Answer
+from abmcts.llm.litellm_lean import make_lean
 from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
 from abmcts.llm.spec import ModelSpec
 
@@ -24,6 +27,8 @@ PLACEHOLDER_KEY = "no-key"
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 # litellm's failures without a provider error response: the request may have been answered and billed
 _MAYBE_BILLED = frozenset({"Timeout", "APITimeoutError", "APIConnectionError", "APIResponseValidationError"})
+
+_WARM_UP = [{"role": "user", "content": "warm-up"}]
 
 _litellm: ModuleType | None = None
 _import_lock = threading.Lock()
@@ -50,8 +55,26 @@ def load_litellm() -> ModuleType:
             litellm.set_verbose = False
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):  # per-call INFO lines flood stdout
                 logging.getLogger(name).setLevel(logging.WARNING)
+            make_lean(litellm)
+            _warm_up(litellm)
             _litellm = litellm
     return _litellm
+
+
+def _warm_up(litellm: ModuleType) -> None:
+    """One mock call (nothing is sent): litellm imports ~40 more modules at its first call
+    (~1 s of pydantic models), which would otherwise delay the run's first request."""
+
+    async def mock() -> None:
+        await litellm.acompletion(model="openai/abmcts-warm-up", messages=_WARM_UP, mock_response="ok")
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # only a head start: the real first call imports what is missing
+            asyncio.run(mock())
+
+    thread = threading.Thread(target=run, name="litellm-warm-up")  # its own event loop, whoever calls us
+    thread.start()
+    thread.join()
 
 
 def check_remote(spec: ModelSpec) -> None:
