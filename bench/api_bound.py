@@ -26,9 +26,9 @@ import yaml
 from full_run import PeakMemory
 from hydra import compose, initialize_config_dir
 
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.search import search_stage
 from abmcts.experiment.validate import validate_config
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.search import search_stage
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 CONF = Path(__file__).resolve().parent.parent / "conf"

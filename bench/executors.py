@@ -22,9 +22,9 @@ from hydra import compose, initialize_config_dir
 
 from abmcts.experiment.parallel import joblib_backend
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.search import search_stage
 from abmcts.experiment.validate import validate_config
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.search import search_stage
 
 CONF = str(Path(__file__).resolve().parents[1] / "conf")
 

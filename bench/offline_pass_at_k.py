@@ -18,11 +18,11 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.score import score_stage
-from abmcts.experiment.stages.search import search_stage
-from abmcts.experiment.stages.select import select_stage
 from abmcts.experiment.validate import validate_config
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.score import score_stage
+from abmcts.stages.search import search_stage
+from abmcts.stages.select import select_stage
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 SETUPS = {

@@ -25,7 +25,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.stages.common import load_run_trees
+from abmcts.experiment.rundata import load_run_trees
 from abmcts.experiment.validate import validate_config
 from abmcts.io import read_json
 from abmcts.llm.cache import ResponseCache
@@ -35,6 +35,7 @@ from abmcts.score.stats import bootstrap_ci, paired_test
 from abmcts.select import select_all
 from abmcts.select.candidates import FEATURES
 from abmcts.select.judge import Judge, judge_client
+from abmcts.select.strategy import get_strategy
 from abmcts.select.train_ranker import artifact, cross_validate, fit, task_groups
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
@@ -146,7 +147,7 @@ class Split:
             ids = [t for t in fold_ids if t in self.trees]
             filled = {k: (path if v == "{artifact}" else v) for k, v in params.items()}
             judge = None
-            if strategy == "judge":
+            if get_strategy(strategy).needs_judge:
                 client = judge_client(ModelSpec("judge", "offline/judge"), self.judge_cache)
                 judge = Judge(client, "judge")
             start = time.perf_counter()

@@ -29,8 +29,7 @@ from pathlib import Path
 import yaml
 
 from abmcts.arc.loaders import load_tasks
-from abmcts.arc.prompts import PromptTemplates
-from abmcts.experiment.runner import messages_for
+from abmcts.arc.prompts import PromptTemplates, messages_for
 from abmcts.llm.ledger import SpendLedger
 from abmcts.llm.pricing import prompt_token_bound
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator

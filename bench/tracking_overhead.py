@@ -53,8 +53,8 @@ def main() -> None:
 
     import abmcts.tracking.live as live
     from abmcts.experiment.paths import RunPaths
-    from abmcts.experiment.stages.fetch import fetch_stage
-    from abmcts.experiment.stages.search import search_stage
+    from abmcts.stages.fetch import fetch_stage
+    from abmcts.stages.search import search_stage
 
     start = time.perf_counter()
     import mlflow  # noqa: F401

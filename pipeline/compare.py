@@ -10,10 +10,10 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from abmcts.cli import entry
 from abmcts.errors import AbmctsError
-from abmcts.experiment.cli import entry
-from abmcts.experiment.compare import write_comparison
 from abmcts.experiment.validate import validate_config
+from abmcts.score.compare import write_comparison
 
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")

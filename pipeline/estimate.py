@@ -7,20 +7,17 @@ model call (same config as the run; see abmcts.experiment.estimate for the assum
 import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the imports below is one line)
 
 # isort: split
-from functools import partial
-
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from abmcts.experiment.cli import entry, run_stages
-from abmcts.experiment.estimate import estimate_stage
+from abmcts.cli import entry, run_stages
 
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
     options = OmegaConf.to_container(cfg.estimate) if "estimate" in cfg else {}
     run_cfg = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "estimate"])
-    run_stages({"estimate": partial(estimate_stage, **options)}, run_cfg)
+    run_stages(["estimate"], run_cfg, {"estimate": options})
 
 
 if __name__ == "__main__":

@@ -6,13 +6,12 @@ import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the impo
 import hydra
 from omegaconf import DictConfig
 
-from abmcts.experiment.cli import entry, run_stages
-from abmcts.experiment.stages.fetch import fetch_stage
+from abmcts.cli import entry, run_stages
 
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    run_stages({"fetch": fetch_stage}, cfg)
+    run_stages(["fetch"], cfg)
 
 
 if __name__ == "__main__":

@@ -9,13 +9,12 @@ import abmcts.experiment.interrupt  # noqa: F401  (first: Ctrl-C during the impo
 import hydra
 from omegaconf import DictConfig
 
-from abmcts.experiment.cli import entry, run_stages
-from abmcts.experiment.stages.train_ranker import train_ranker_stage
+from abmcts.cli import entry, run_stages
 
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    run_stages({"train_ranker": train_ranker_stage}, cfg)
+    run_stages(["train_ranker"], cfg)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+from abmcts.cli import entry
 from abmcts.errors import AbmctsError
-from abmcts.experiment.cli import entry
 from abmcts.experiment.validate import validate_config
 from abmcts.experiment.view import RunView
 

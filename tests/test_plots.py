@@ -2,7 +2,7 @@ import sys
 
 import pytest
 
-from abmcts.plots import allocation_data, plot_cost, plot_model_allocation, plot_pass_at_k
+from abmcts.score.plots import allocation_data, plot_cost, plot_model_allocation, plot_pass_at_k
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -73,6 +73,6 @@ def test_plots_handle_empty_inputs(tmp_path):
 def test_importing_plots_does_not_import_matplotlib():
     import subprocess
 
-    code = "import abmcts.plots, sys; print('matplotlib' in sys.modules)"
+    code = "import abmcts.score.plots, sys; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -8,8 +8,8 @@ import pytest
 
 from abmcts.errors import ConfigError
 from abmcts.experiment.runner import settled
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.search import search_stage
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.search import search_stage
 
 from project_helpers import read_tree, smoke_config, tree_bytes
 

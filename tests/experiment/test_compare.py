@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from abmcts.experiment.compare import collect_runs, markdown_table, write_comparison
+from abmcts.score.compare import collect_runs, markdown_table, write_comparison
 
 
 def write_metrics(root, run, selection, pass_at_2, curve, per_task=None):

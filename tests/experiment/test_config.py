@@ -110,11 +110,11 @@ def test_duplicate_model_names_fail():
 @pytest.mark.parametrize(
     "override,needle",
     [
-        ("search.algorithm=ab_mcts_z", r"search\.algorithm='ab_mcts_z'"),
+        ("search.algorithm=ab_mcts_z", r"search\.algorithm=ab_mcts_z: no such search algorithm"),
         ("search.params.dist=cauchy", r"search\.params=.*cauchy"),
         ("+search.params.model_selectoin=stack", r"search\.params=.*model_selectoin"),
-        ("selection.strategy=no_such_strategy", r"selection\.strategy='no_such_strategy'"),
-        ("data.source=ftp", r"data\.source='ftp'"),
+        ("selection.strategy=no_such_strategy", r"selection\.strategy=no_such_strategy: no such"),
+        ("data.source=ftp", r"data\.source=ftp: no such data source"),
     ],
 )
 def test_unknown_names_fail_before_any_stage(override, needle):

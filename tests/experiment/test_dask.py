@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.search import search_stage
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.search import search_stage
 
 from project_helpers import smoke_config, tree_bytes
 

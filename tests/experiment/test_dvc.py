@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from abmcts.experiment.dvcdeps import STAGES, expand, stage_files
+from abmcts.dvcdeps import dvc_stages, expand, stage_files
 
 from project_helpers import REPO, copy_project, read_tree
 
@@ -46,7 +46,7 @@ def dvc_repo(tmp_path_factory) -> Path:
     return root
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
+@pytest.mark.parametrize("stage", sorted(dvc_stages()))
 def test_each_stage_depends_on_exactly_the_code_it_imports(stage):
     """dvc.yaml lists a stage's entry point and the modules its stage module imports, no more:
     editing the plots reruns only `score`, editing a selection strategy never reruns the search."""
@@ -55,11 +55,18 @@ def test_each_stage_depends_on_exactly_the_code_it_imports(stage):
 
 
 def test_stage_closures_are_what_they_should_be():
-    assert "src/abmcts/plots.py" in stage_files(REPO, "score")
-    assert "src/abmcts/plots.py" not in stage_files(REPO, "search")
-    assert not any(f.startswith("src/abmcts/select/") for f in stage_files(REPO, "search"))
-    assert "src/abmcts/sandbox/_worker.py" in stage_files(REPO, "search")  # run as a script, not imported
+    """Editing a dashboard reruns nothing; editing the engine never reruns selection."""
+    search, select, score = (stage_files(REPO, s) for s in ("search", "select", "score"))
+    assert "src/abmcts/score/plots.py" in score
+    assert "src/abmcts/score/plots.py" not in search
+    assert not any(f.startswith("src/abmcts/select/") for f in search)
+    assert "src/abmcts/sandbox/_worker.py" in search  # run as a script, not imported
+    assert not any(f.startswith(("src/abmcts/search/vis/", "src/abmcts/treeview/")) for f in search)
     assert not any("offline" in f for f in stage_files(REPO, "fetch"))
+    for stage in (search, select, score):
+        assert not any(f.startswith("src/abmcts/tracking/") for f in stage)
+    for engine in ("src/abmcts/search/", "src/abmcts/sandbox/", "src/abmcts/experiment/runner.py"):
+        assert not any(f.startswith(engine) for f in select), engine
 
 
 def test_library_code_imports_llm_names_from_their_modules():

@@ -8,10 +8,10 @@ import pytest
 
 from abmcts.arc.prompts import PromptTemplates
 from abmcts.experiment.estimate import _messages_sizes, estimate_run, format_estimate
-from abmcts.experiment.stages.common import load_run_tasks
-from abmcts.experiment.stages.fetch import fetch_stage
+from abmcts.experiment.rundata import load_run_tasks
 from abmcts.llm.pricing import prompt_token_bound
 from abmcts.llm.spec import ModelSpec
+from abmcts.stages.fetch import fetch_stage
 
 from project_helpers import smoke_config
 

@@ -51,6 +51,20 @@ def test_a_typo_is_one_line_with_the_nearest_name(project, override, expected):
     assert line.startswith(expected) and "+" not in line.split("(options")[0]
 
 
+def test_options_in_a_users_own_config_folder_are_known(tmp_path):
+    """A config file added through `hydra.searchpath` is an option like the repository's own."""
+    from abmcts.cli import check_overrides
+
+    conf = Path(__file__).resolve().parents[2] / "conf"
+    (tmp_path / "selection").mkdir()
+    (tmp_path / "selection" / "mine.yaml").write_text("name: mine\n")
+    check_overrides([f"hydra.searchpath=[file://{tmp_path}]", "selection=mine", "selection=sakana"], conf)
+    with pytest.raises(ConfigError, match="selection=mine: no such option"):
+        check_overrides(["selection=mine"], conf)
+    with pytest.raises(ConfigError, match="selection=mien: no such option \\(did you mean 'mine'"):
+        check_overrides([f"hydra.searchpath=[file://{tmp_path}]", "selection=mien"], conf)
+
+
 def test_a_misspelt_key_in_a_config_file_names_the_nearest_too():
     from abmcts.experiment.validate import validate_config
 

@@ -13,8 +13,8 @@ from joblib import Parallel, delayed, parallel_config
 from abmcts.errors import ConfigError
 from abmcts.experiment import parallel
 from abmcts.experiment.config import ExecutorConfig
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.search import search_stage
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.search import search_stage
 
 from project_helpers import descendants, smoke_config, tree_bytes
 

@@ -8,13 +8,14 @@ import json
 
 import pytest
 
+from abmcts.cli import run_stage
 from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.score import score_stage
-from abmcts.experiment.stages.search import search_stage
-from abmcts.experiment.stages.select import select_stage
 from abmcts.llm.spec import ModelSpec
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.score import score_stage
+from abmcts.stages.search import search_stage
+from abmcts.stages.select import select_stage
 
 from project_helpers import smoke_config
 
@@ -22,9 +23,10 @@ TINY = ("data.limit=2", "search.budget=3", "executor=sequential", "search=ab_mct
 
 
 def pipeline(cfg) -> dict:
-    search_stage(cfg, progress=False)
-    select_stage(cfg)
-    return score_stage(cfg)
+    """The three stages as the pipeline runs them (tracked when the config says so)."""
+    run_stage("search", cfg, progress=False)
+    run_stage("select", cfg)
+    return run_stage("score", cfg)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +120,6 @@ def test_a_configuration_error_leaves_no_mlflow_run(tmp_path):
         run=dataclasses.replace(cfg.run, max_cost_usd=1.0),
     )
     with pytest.raises(ConfigError, match="not-a-model-abmcts"):
-        search_stage(capped, progress=False)
+        run_stage("search", capped, progress=False)
     assert mlflow_runs(uri, cfg.tracking.experiment) == []
     assert not RunPaths.of(cfg).task_ids.exists()  # nothing recorded for a run that never started

@@ -3,9 +3,9 @@ and a fresh start when the parent has no program to refine."""
 
 from __future__ import annotations
 
-from abmcts.arc.prompts import PromptTemplates, parse_prompt
+from abmcts.arc.prompts import PromptTemplates, messages_for, parse_prompt
 from abmcts.arc.task import Pair, Task
-from abmcts.experiment.runner import evaluate_program, messages_for
+from abmcts.experiment.runner import program_inputs, score_program
 from abmcts.sandbox.pool import ExecResult
 
 TASK = Task("t1", (Pair([[1, 2]], [[2, 1]]), Pair([[3, 4]], [[4, 3]])), ([[5, 6]],))
@@ -24,14 +24,18 @@ class HalfBrokenExecutor:
 
 
 def test_evaluate_program_keeps_every_grid_error():
-    run = evaluate_program(TASK, "def transform(g): ...", HalfBrokenExecutor(), "exact")
+    run = score_program(
+        TASK, HalfBrokenExecutor().run("def transform(g): ...", program_inputs(TASK)), "exact"
+    )
     assert run.train_correct == [True, False] and run.reward == 0.5
     assert run.errors == [None, "runtime: line 2: IndexError: boom", "runtime: line 2: IndexError: boom"]
     assert run.first_error == "runtime: line 2: IndexError: boom"
 
 
 def test_refinement_prompt_shows_the_parent_errors_and_outputs():
-    run = evaluate_program(TASK, "def transform(g): ...", HalfBrokenExecutor(), "exact")
+    run = score_program(
+        TASK, HalfBrokenExecutor().run("def transform(g): ...", program_inputs(TASK)), "exact"
+    )
     parent = {
         "id": 3,
         "code": "def transform(g): ...",

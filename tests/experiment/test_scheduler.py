@@ -10,10 +10,10 @@ import yaml
 
 from abmcts.experiment.parallel import run_tasks
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.stages.common import load_run_tasks
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.search import search_stage
+from abmcts.experiment.rundata import load_run_tasks
 from abmcts.io import dumps_json
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.search import search_stage
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 from project_helpers import smoke_config, tree_bytes

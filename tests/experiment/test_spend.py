@@ -10,10 +10,10 @@ import yaml
 
 from abmcts.errors import ConfigError
 from abmcts.experiment.paths import RunPaths
-from abmcts.experiment.stages.fetch import fetch_stage
-from abmcts.experiment.stages.score import score_stage
-from abmcts.experiment.stages.search import search_stage
-from abmcts.experiment.stages.select import select_stage
+from abmcts.stages.fetch import fetch_stage
+from abmcts.stages.score import score_stage
+from abmcts.stages.search import search_stage
+from abmcts.stages.select import select_stage
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 from project_helpers import read_tree, smoke_config, tree_bytes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from abmcts.experiment.tasktable import as_columns, per_task_rows, tree_shape
+from abmcts.score.tasktable import as_columns, per_task_rows, tree_shape
 
 
 def n(node_id, parent, model, reward, test_outputs, cost=0.01):

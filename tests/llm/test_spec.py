@@ -17,12 +17,14 @@ def test_from_dict_builds_spec_with_name_argument():
     assert spec.name == "o4-mini"
     assert spec.params == {"temperature": 0.7}
     assert spec.max_concurrency == 2
-    assert not spec.is_offline
+    assert spec.backend_name == "litellm"
 
 
-def test_offline_spec_knows_its_model_name():
-    spec = ModelSpec.from_dict({"name": "geo", "model": "offline/geometry"})
-    assert spec.is_offline and spec.offline_name == "geometry"
+def test_the_backend_kind_is_the_field_else_the_model_string():
+    assert ModelSpec.from_dict({"name": "geo", "model": "offline/geometry"}).backend_name == "offline"
+    assert ModelSpec(name="m", model="my-model", backend="mypackage.toy").backend_name == "mypackage.toy"
+    with pytest.raises(ConfigError, match="backend must be a non-empty string or null"):
+        ModelSpec(name="m", model="my-model", backend="")
 
 
 def test_unknown_key_is_named():
@@ -47,11 +49,6 @@ def test_bad_values_name_the_field(field, value):
 def test_params_may_not_override_client_arguments():
     with pytest.raises(ConfigError, match="'timeout'"):
         ModelSpec(name="m", model="openai/x", params={"timeout": 3})
-
-
-def test_offline_prefix_without_name_is_rejected():
-    with pytest.raises(ConfigError, match="names no offline model"):
-        ModelSpec(name="m", model="offline/")
 
 
 def test_retry_policy_validates():

@@ -48,13 +48,7 @@ def run_cli(root: Path, stages: list[str], overrides: list[str]) -> tuple[int, s
     """
     from hydra import compose, initialize_config_dir
 
-    from abmcts.experiment.cli import run_stages
-    from abmcts.experiment.stages.fetch import fetch_stage
-    from abmcts.experiment.stages.score import score_stage
-    from abmcts.experiment.stages.search import search_stage
-    from abmcts.experiment.stages.select import select_stage
-
-    known = {"fetch": fetch_stage, "search": search_stage, "select": select_stage, "score": score_stage}
+    from abmcts.cli import run_stages
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
@@ -64,7 +58,7 @@ def run_cli(root: Path, stages: list[str], overrides: list[str]) -> tuple[int, s
         with initialize_config_dir(config_dir=str(root / "conf"), version_base="1.3"):
             cfg = compose("config", overrides=list(overrides))
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            run_stages({name: known[name] for name in stages}, cfg)
+            run_stages(stages, cfg)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     finally:

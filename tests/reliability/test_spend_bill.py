@@ -139,8 +139,7 @@ def test_a_capped_run_uses_its_cap(tmp_path):
         probe = _overrides(4, 1, "executor=sequential")
         assert run_cli(root, ["fetch"], probe)[0] == 0
         from abmcts.arc.loaders import load_tasks
-        from abmcts.arc.prompts import PromptTemplates
-        from abmcts.experiment.runner import messages_for
+        from abmcts.arc.prompts import PromptTemplates, messages_for
         from abmcts.llm.pricing import prompt_token_bound
 
         tasks = load_tasks(next((root / "data").glob("*/tasks.json")))

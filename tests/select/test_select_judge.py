@@ -10,7 +10,7 @@ from abmcts.select.context import SelectionContext, TaskView
 from abmcts.select.judge import Judge, judge_client
 from abmcts.select.judge_prompt import JudgeCandidate, parse_judge_prompt, parse_ranking, render_judge_prompt
 from abmcts.select.offline_judge import JUDGE
-from abmcts.select.strategies import strategy_params
+from abmcts.select.strategy import strategy_params
 
 TASK = TaskView(
     "t",

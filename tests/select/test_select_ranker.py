@@ -10,7 +10,7 @@ from abmcts.select import rank_programs
 from abmcts.select.candidates import FEATURES
 from abmcts.select.context import SelectionContext, TaskView
 from abmcts.select.ranker import ARTIFACT_DIR, DEFAULT_ARTIFACT, LinearModel, load_model
-from abmcts.select.strategies import strategy_params
+from abmcts.select.strategy import strategy_params
 from abmcts.select.train_ranker import TaskGroups, artifact, cross_validate, fit, training_set_hash
 
 TASK = TaskView("t", [([[1, 0]], [[2, 0]])], [[[0, 1]]])

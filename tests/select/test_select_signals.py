@@ -7,9 +7,9 @@ from abmcts.errors import ConfigError
 from abmcts.select import rank_programs
 from abmcts.select.candidates import candidates
 from abmcts.select.context import SelectionContext, TaskView
-from abmcts.select.hedge import dissimilarity
 from abmcts.select.plausibility import Relations, check_output
-from abmcts.select.strategies import strategy_params
+from abmcts.select.strategies.hedge import dissimilarity
+from abmcts.select.strategy import strategy_params
 
 # Demonstrations: recolour 1 -> 2, same size, outputs never equal inputs.
 TASK = TaskView(
@@ -114,7 +114,17 @@ def test_hedge_second_pick_covers_another_hypothesis_when_evidence_is_split(make
         ("generalisation", {"agrement": 1.0}, r"selection.params.agrement: unknown parameter"),
         ("generalisation", {"agreement": "lots"}, r"selection.params.agreement: bad value 'lots'"),
         ("generalisation", {"reward_slack": 2.0}, r"reward_slack must be in \[0, 1\]"),
-        ("hedge", {"base": "judge"}, r"base must be one of"),
+        (
+            "hedge",
+            {"base": "judge"},
+            r"base must be one of generalisation, learned_ranker \(strategies that score",
+        ),
+        (
+            "hedge",
+            {"base": "genralisation"},
+            r"selection.params.base=genralisation: no such selection strategy",
+        ),
+        ("judge", {"base": "judge"}, r"base must be a strategy that needs no judge model, got 'judge'"),
         ("judge", {"top_k": 1}, r"top_k must be in"),
         ("sakana", {"p": 1}, r"selection.params.p: unknown parameter \(known: none\)"),
     ],

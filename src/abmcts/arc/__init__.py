@@ -1,1 +1,2 @@
-"""ARC layer: tasks, loaders, prompts, code extraction, reward (generated code runs in `abmcts.sandbox`)."""
+"""ARC layer: tasks, loaders and data sources, prompts, code extraction, reward (generated code runs in
+`abmcts.sandbox`)."""

@@ -103,9 +103,19 @@ def from_directory(path: str | os.PathLike) -> tuple[Tasks, Solutions]:
     files = sorted(path.glob("*.json"))
     if not files:
         raise InputError(f"task directory {path}: contains no *.json task files")
+    return from_task_files(files)
+
+
+def from_task_files(files: list[Path]) -> tuple[Tasks, Solutions]:
+    """One task per file, its id the file's stem; two files with one stem are refused, naming both
+    (one id would stand for two tasks in trees and submissions)."""
     tasks: Tasks = {}
     solutions: Solutions = {}
+    seen: dict[str, Path] = {}
     for file in files:
+        if file.stem in seen:
+            raise InputError(f"task files {seen[file.stem]} and {file}: both have the task id {file.stem!r}")
+        seen[file.stem] = file
         task, outputs = task_from_json(file.stem, read_json(file, "task file"), str(file))
         tasks[task.task_id] = task
         if outputs is not None:

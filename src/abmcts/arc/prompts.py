@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from abmcts.arc.node import TreeNode
 from abmcts.arc.task import Grid, Pair, Task, grid_problem
 from abmcts.errors import ConfigError, InputError
 
@@ -263,3 +264,23 @@ def prompt_hash(messages: Sequence[Mapping[str, Any]]) -> str:
     """Short stable id of a message list (first 16 hex digits of its sha256)."""
     blob = json.dumps(list(messages), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def messages_for(task: Task, templates: PromptTemplates, parent: TreeNode | None) -> list[dict[str, str]]:
+    """The prompt that expands `parent`: a refinement of its program, or a fresh start when there
+    is no parent or the parent holds no program (its call failed or returned no code)."""
+    if parent is None or parent["code"] is None:
+        text = render_initial(task, templates)
+    else:
+        n_train = len(task.train)
+        errors = parent["exec_errors"] or [None] * (n_train + len(task.test_inputs))
+        text = render_refinement(
+            task,
+            templates,
+            parent["code"],
+            parent["train_outputs"],
+            parent["test_outputs"],
+            train_errors=errors[:n_train],
+            test_errors=errors[n_train:],
+        )
+    return [{"role": "user", "content": text}]

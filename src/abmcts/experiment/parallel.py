@@ -49,6 +49,7 @@ from abmcts.experiment.provenance import tree_settings
 from abmcts.experiment.runner import TaskSearch
 from abmcts.experiment.spend import check_caps, model_problems, needs_ledger, open_ledger, run_account
 from abmcts.llm.aio import run_sync
+from abmcts.llm.backends import backend_of
 from abmcts.llm.client import ONE_PROCESS, LimitShare
 from abmcts.llm.limits import share_of
 from abmcts.sqlite_store import checkpoint
@@ -228,15 +229,15 @@ def tasks_in_flight(cfg: RootConfig, n_processes: int) -> int:
     """Tasks each process keeps searching: `executor.tasks_in_flight`, or enough to fill the
     process's share of every remote model's `max_concurrency` at the configured batch size.
 
-    Offline models are CPU-bound in this process: more searches in flight would only interleave
-    them (measured: a replay 15% slower with 10 than with 1), so they add one search, not their
-    concurrency.
+    In-process models (offline; `BackendKind.in_process`) are CPU-bound in this process: more
+    searches in flight would only interleave them (measured: a replay 15% slower with 10 than
+    with 1), so they add one search, not their concurrency.
     """
     if cfg.executor.backend == "sequential":
         return 1
     if cfg.executor.tasks_in_flight is not None:
         return cfg.executor.tasks_in_flight
-    remote = [m for m in cfg.models.specs if not m.is_offline]
+    remote = [m for m in cfg.models.specs if not backend_of(m).in_process]
     slots = sum(share_of(m.max_concurrency, 0, n_processes) for m in remote)
     return max(1, math.ceil(slots / cfg.search.batch_size))
 

@@ -12,10 +12,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from abmcts.arc.datasource import DataSpec
 from abmcts.experiment.config import RootConfig
 
 DVC_RUN_DIR = "exp"  # run.dir of every DVC stage (dvc.yaml; tests/experiment/test_dvc.py checks)
 FIXED_SELECTION_DIR = "selection"  # the selection folder of a run with a fixed run.dir
+
+
+def data_folder(cfg: RootConfig) -> Path:
+    """`<data_dir>/<data.name>`: the split's fetched tasks and solutions (and its source's download)."""
+    return Path(cfg.data_dir) / cfg.data.name
+
+
+def data_spec(cfg: RootConfig) -> DataSpec:
+    """The view of the configuration a data source gets (`abmcts.arc.datasource`)."""
+    data = cfg.data
+    return DataSpec(
+        source=data.source,
+        name=data.name,
+        version=data.version,
+        split=data.split,
+        path=data.path,
+        url=data.url,
+        sha256=data.sha256,
+        folder=data_folder(cfg),
+    )
 
 
 @dataclass(frozen=True)
@@ -43,7 +64,7 @@ class RunPaths:
 
     @classmethod
     def of(cls, cfg: RootConfig) -> RunPaths:
-        data = Path(cfg.data_dir) / cfg.data.name
+        data = data_folder(cfg)
         if cfg.run.dir is not None:
             run = Path(cfg.run.dir)
             sel = run / FIXED_SELECTION_DIR

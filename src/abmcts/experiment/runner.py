@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.arc.extract import NoCodeError, extract_code
-from abmcts.arc.prompts import PromptTemplates, prompt_hash, render_initial, render_refinement
+from abmcts.arc.prompts import PromptTemplates, messages_for, prompt_hash
 from abmcts.arc.reward import reward as compute_reward
 from abmcts.arc.task import Task
 from abmcts.errors import InputError
@@ -71,26 +71,6 @@ def task_seed(seed: int, task_id: str) -> int:
     return int(digest[:8], 16)
 
 
-def messages_for(task: Task, templates: PromptTemplates, parent: dict | None) -> list[dict[str, str]]:
-    """The prompt that expands `parent`: a refinement of its program, or a fresh start when there
-    is no parent or the parent holds no program (its call failed or returned no code)."""
-    if parent is None or parent["code"] is None:
-        text = render_initial(task, templates)
-    else:
-        n_train = len(task.train)
-        errors = parent["exec_errors"] or [None] * (n_train + len(task.test_inputs))
-        text = render_refinement(
-            task,
-            templates,
-            parent["code"],
-            parent["train_outputs"],
-            parent["test_outputs"],
-            train_errors=errors[:n_train],
-            test_errors=errors[n_train:],
-        )
-    return [{"role": "user", "content": text}]
-
-
 def settled(nodes: list[dict[str, Any]]) -> bool:
     """The run-wide call budget's early stop: two or more different programs solve every
     demonstration and all of them give the same test outputs, so more calls could at best find the
@@ -117,18 +97,6 @@ class ProgramRun:
     @property
     def first_error(self) -> str | None:
         return next((e for e in self.errors or () if e), None)
-
-
-def evaluate_program(
-    task: Task, code: str, executor: ProgramExecutor, reward_kind: str, grids: list[Any] | None = None
-) -> ProgramRun:
-    """Run a program on the train and test inputs (one sandbox round trip) and score it on train.
-
-    Pass the same `grids` list (`program_inputs(task)`) for every call of a task so an execution
-    cache hashes the inputs once.
-    """
-    grids = program_inputs(task) if grids is None else grids
-    return score_program(task, executor.run(code, grids), reward_kind)
 
 
 def score_program(task: Task, results: list[Any], reward_kind: str) -> ProgramRun:

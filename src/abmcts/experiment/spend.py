@@ -14,10 +14,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from abmcts.arc.prompts import PromptTemplates, messages_for
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
+from abmcts.llm.backends import backend_of
 from abmcts.llm.ledger import RUN_CAP, USAGE_MISSING, SpendAccount, SpendLedger
+from abmcts.llm.pricing import cap_problems, worst_case_cost
 from abmcts.llm.spec import ModelSpec
 
 
@@ -29,8 +32,6 @@ def model_problems(cfg: RootConfig, specs: Sequence[ModelSpec]) -> list[str]:
     """Under a cap, every model needs a price and a max_tokens: each missing one, all at once."""
     if not capped(cfg):
         return []
-    from abmcts.llm.pricing import cap_problems
-
     return [problem for spec in specs for problem in cap_problems(spec)]
 
 
@@ -45,10 +46,6 @@ def check_caps(cfg: RootConfig, tasks: Sequence[Any]) -> None:
     caps = {"run.max_cost_usd": cfg.run.max_cost_usd, "search.max_cost_usd": cfg.search.max_cost_usd}
     priced = [spec for spec in cfg.models.specs if not model_problems(cfg, [spec])]
     if capped(cfg) and tasks and priced:
-        from abmcts.arc.prompts import PromptTemplates
-        from abmcts.experiment.runner import messages_for
-        from abmcts.llm.pricing import worst_case_cost
-
         templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
         first_calls = {}
         for task in tasks:
@@ -69,8 +66,8 @@ def check_caps(cfg: RootConfig, tasks: Sequence[Any]) -> None:
 
 
 def needs_ledger(specs: Sequence[ModelSpec]) -> bool:
-    """Offline models are never billed: a run of them alone keeps no ledger."""
-    return any(not spec.is_offline for spec in specs)
+    """Only billed backends (not offline models) need one: a run without them keeps no ledger."""
+    return any(backend_of(spec).billed for spec in specs)
 
 
 def open_ledger(paths: RunPaths, cache: Any, tree_costs: Mapping[str, float] | None = None) -> SpendLedger:

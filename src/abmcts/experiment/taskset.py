@@ -12,10 +12,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from abmcts.errors import InputError
+from abmcts.errors import ConfigError, InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.io import atomic_write_json, read_json
+
+
+def selected_task_ids(cfg: RootConfig, available: list[str]) -> list[str]:
+    """The run's subset of tasks: explicit ids, else a slice of the sorted ids."""
+    data = cfg.data
+    if data.task_ids is not None:
+        known = set(available)
+        missing = [t for t in data.task_ids if t not in known]
+        if missing:
+            raise ConfigError(
+                f"config data.task_ids: {missing[0]!r} is not a task of {data.name} "
+                '(quote ids in YAML/overrides, e.g. "13e47133")'
+            )
+        return list(data.task_ids)
+    if data.offset >= len(available):
+        raise ConfigError(
+            f"config data.offset={data.offset}: past the end of {data.name}, which has {len(available)} tasks"
+        )
+    ids = sorted(available)[data.offset :]
+    return ids if data.limit is None else ids[: data.limit]
 
 
 def recorded_task_ids(cfg: RootConfig) -> list[str] | None:
@@ -29,8 +49,6 @@ def recorded_task_ids(cfg: RootConfig) -> list[str] | None:
         return ids
     if paths.config.exists():  # a run from before task_ids.json: the selection its config made
         from omegaconf import OmegaConf
-
-        from abmcts.experiment.stages.common import selected_task_ids
 
         data = OmegaConf.to_container(OmegaConf.load(paths.config).get("data") or {})
         old = RootConfig()

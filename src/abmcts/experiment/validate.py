@@ -15,9 +15,14 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from abmcts.arc.datasource import data_source
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.keys import did_you_mean, schema_keys
+from abmcts.experiment.paths import data_spec
+from abmcts.llm.backends import BackendContext, backend_of
+from abmcts.search.algorithms import algorithm_class, make_algorithm
+from abmcts.select.strategy import check_selection
 
 
 def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
@@ -34,6 +39,7 @@ def validate_config(cfg: DictConfig | dict[str, Any]) -> RootConfig:
     _check_finite(root, "")
     _check_ranges(root)
     _check_names(root)
+    _check_data_source(root)
     _check_extras(root)
     return root
 
@@ -109,33 +115,27 @@ def _check_ranges(root: RootConfig) -> None:
 
 def _check_names(root: RootConfig) -> None:
     """Names the stages resolve later, resolved now against the registries that will serve them."""
-    from abmcts.llm.offline import available_models
-    from abmcts.search import ALGORITHMS, make_algorithm
-    from abmcts.select import STRATEGIES
-    from abmcts.select.strategies import check_selection
-
     search = root.search
-    if search.algorithm not in ALGORITHMS:
-        raise ConfigError(
-            f"config search.algorithm={search.algorithm!r}: must be one of {', '.join(sorted(ALGORITHMS))}"
-        )
+    algorithm_class(search.algorithm)  # an unknown name: one line with the nearest
     try:
         make_algorithm(search.algorithm, seed=root.seed, **search.params)
     except (AbmctsError, ValueError, TypeError) as exc:
         raise ConfigError(f"config search.params={dict(search.params)!r}: {exc}") from None
-    if root.selection.strategy not in STRATEGIES:
-        raise ConfigError(
-            f"config selection.strategy={root.selection.strategy!r}: "
-            f"must be one of {', '.join(sorted(STRATEGIES))}"
-        )
-    check_selection(root.selection)  # the strategy's params, ranker artifact, judge model
-    offline = available_models()
+    check_selection(root.selection)  # the strategy's name, params, ranker artifact, judge model
+    problems = []  # every model's, so one rerun fixes all
     for i, spec in enumerate(root.models.specs):
-        if spec.is_offline and spec.offline_name not in offline:
-            raise ConfigError(
-                f"config models.specs[{i}].model={spec.model!r}: unknown offline model "
-                f"(available: {', '.join('offline/' + m for m in offline)})"
-            )
+        backend = backend_of(spec, f"models.specs[{i}].backend")
+        problems += [
+            f"config models.specs[{i}].model={spec.model!r}: {p}"
+            for p in backend.check(spec, BackendContext())
+        ]
+    if problems:
+        raise ConfigError("; ".join(problems))
+
+
+def _check_data_source(root: RootConfig) -> None:
+    """`data.source` names a source (built-in or a dotted module) and its required fields are set."""
+    data_source(data_spec(root))
 
 
 def _at_least(value: float | None, minimum: float) -> bool:

@@ -1,14 +1,15 @@
 """LLMClient: one entry point for every model call — cache, retries, concurrency limits, accounting.
 
-Offline models (`offline/<x>`) run in-process; their seed is derived from the cache key, so the
-same (model, messages, params, sample_index) always gives the same text. Their tokens are
+Each model's calls go through the transport its backend kind opens (`abmcts.llm.backends`).
+In-process models (`offline/<x>`) run on a thread pool; their seed is derived from the cache key, so
+the same (model, messages, params, sample_index) always gives the same text. Their tokens are
 approximate (len(text) // 4, the usual ~4 characters per token) and cost and latency are 0, so a
-fresh offline run writes the same tree bytes as any other. Remote models go through litellm
-(imported only when a remote model is configured); latency is the wall time of the successful
-attempt (backoff and rate-limit waits excluded). A call failure never raises: after the retry
-budget it comes back as `Completion(text=None, error="<type>: <message>")` and is not cached.
+fresh offline run writes the same tree bytes as any other. Remote models (litellm, imported only
+when one is configured) report their latency as the wall time of the successful attempt (backoff
+and rate-limit waits excluded). A call failure never raises: after the retry budget it comes back
+as `Completion(text=None, error="<type>: <message>")` and is not cached.
 
-With a spend account (`abmcts.llm.ledger.SpendAccount`) every attempt sent to a remote model is
+With a spend account (`abmcts.llm.ledger.SpendAccount`) every attempt sent to a billed model is
 reserved in the run's spend ledger before it leaves and settled to its bill when it comes back; a
 request the caps cannot admit is not sent (`SpendStopped`). Cache hits send nothing and reserve
 nothing.
@@ -25,7 +26,7 @@ from typing import Any
 
 from abmcts.errors import ConfigError, LLMError
 from abmcts.llm.aio import run_sync
-from abmcts.llm.backends import ModelBackend, OfflineBackend, OfflineModel, RemoteBackend, approx_tokens
+from abmcts.llm.backends import BackendContext, OfflineModel, Transport, approx_tokens, backend_of
 from abmcts.llm.cache import ResponseCache, cache_key
 from abmcts.llm.ledger import UNUSED, Bill, Draft, SpendAccount, bill_for_answer, bill_for_failure
 from abmcts.llm.limits import ModelLimiter, share_of
@@ -54,12 +55,6 @@ class LimitShare:
 ONE_PROCESS = LimitShare()
 
 
-def _load_offline(name: str) -> OfflineModel:
-    from abmcts.llm.offline import get_model  # imported lazily: the offline package is optional here
-
-    return get_model(name)
-
-
 async def _async_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
@@ -69,8 +64,9 @@ class LLMClient:
 
     The core is asynchronous (`acomplete`, `acomplete_many`) and runs on the process's event loop
     (`abmcts.llm.aio`); `complete` and `complete_many` are blocking wrappers. Remote calls use
-    litellm's async API; offline models, which are CPU-bound, run on a small thread pool so they
-    never block the loop. `share` splits each model's limits with the run's other processes.
+    litellm's async API; in-process models, which are CPU-bound, run on a small thread pool so they
+    never block the loop. `share` splits each model's limits with the run's other processes;
+    `offline_loader` finds `offline/<name>` models (default: `abmcts.llm.offline`).
     """
 
     def __init__(
@@ -79,7 +75,7 @@ class LLMClient:
         cache: ResponseCache | None = None,
         retry: RetryPolicy | None = None,
         *,
-        offline_loader: Callable[[str], OfflineModel] = _load_offline,
+        offline_loader: Callable[[str], OfflineModel] | None = None,
         sleep: Callable[[float], Awaitable[None]] = _async_sleep,
         share: LimitShare = ONE_PROCESS,
         account: SpendAccount | None = None,
@@ -98,39 +94,32 @@ class LLMClient:
             )
             for name, spec in self.models.items()
         }
-        offline: dict[str, OfflineModel] = {}
-        problems: list[str] = []  # every remote model's problem at once, so one rerun fixes all
         for name, spec in self.models.items():
             if name != spec.name:
                 raise ConfigError(f"models: key {name!r} differs from its spec name {spec.name!r}")
-            if spec.is_offline:
-                try:
-                    offline[name] = offline_loader(spec.offline_name)
-                except Exception as exc:
-                    raise LLMError(
-                        f"model {name!r} ({spec.model}): cannot load offline model ({exc})"
-                    ) from None
-            elif self.cache.mode != "replay":  # replay never calls out, so it needs no key
-                from abmcts.llm.remote import check_remote
-
-                try:
-                    check_remote(spec)
-                except LLMError as exc:
-                    problems.append(str(exc))
-        if problems:
-            raise LLMError("; ".join(problems))
-        offline_slots = sum(self.limiters[n].max_concurrency for n in offline)
-        self._offline_pool = (
-            ThreadPoolExecutor(max_workers=min(offline_slots, 32), thread_name_prefix="offline-llm")
-            if offline_slots
+        kinds = {name: backend_of(spec) for name, spec in self.models.items()}
+        self._billed = {name: kind.billed for name, kind in kinds.items()}
+        in_process_slots = sum(
+            self.limiters[n].max_concurrency for n, kind in kinds.items() if kind.in_process
+        )
+        self._pool = (
+            ThreadPoolExecutor(max_workers=min(in_process_slots, 32), thread_name_prefix="offline-llm")
+            if in_process_slots
             else None
         )
-        self._backends: dict[str, ModelBackend] = {
-            name: OfflineBackend(offline[name], self._offline_pool)
-            if name in offline
-            else RemoteBackend(spec)
-            for name, spec in self.models.items()
-        }
+        context = BackendContext(
+            pool=self._pool, replay=self.cache.mode == "replay", offline_loader=offline_loader
+        )
+        self._backends: dict[str, Transport] = {}
+        problems: list[str] = []  # every model's problem at once, so one rerun fixes all
+        for name, kind in kinds.items():
+            try:
+                self._backends[name] = kind.open(self.models[name], context)
+            except LLMError as exc:
+                problems.append(str(exc))
+        if problems:
+            self.close()
+            raise LLMError("; ".join(problems))
 
     def spec(self, model_name: str) -> ModelSpec:
         spec = self.models.get(model_name)
@@ -194,7 +183,7 @@ class LLMClient:
     def _draft(self, req: CompletionRequest, key: str, task: str | None) -> Draft | None:
         """The ledger entry a request would need: None when nothing is sent or nothing is billed."""
         spec = self.spec(req.model_name)
-        if self.account is None or spec.is_offline or self.cache.contains(key):
+        if self.account is None or not self._billed[spec.name] or self.cache.contains(key):
             return None
         return Draft(
             stage=self.account.stage,
@@ -231,8 +220,8 @@ class LLMClient:
         )
 
     def close(self) -> None:
-        if self._offline_pool is not None:
-            self._offline_pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _policy(self, spec: ModelSpec) -> RetryPolicy:
         policy = self.retry

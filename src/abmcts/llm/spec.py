@@ -44,6 +44,7 @@ class ModelSpec:
     `input_cost_per_token` / `output_cost_per_token` (USD) price a model litellm has no price for
     (both or neither); they then also price the recorded cost. A model that rejects a sampling
     param (`temperature` on OpenAI's o-series) takes `params: {drop_params: true}` (litellm's own).
+    `backend` names the backend kind that calls it (`abmcts.llm.backends`); see `backend_name`.
     """
 
     name: str
@@ -59,10 +60,16 @@ class ModelSpec:
     backoff_s: float | None = None
     input_cost_per_token: float | None = None
     output_cost_per_token: float | None = None
+    backend: str | None = None
 
     @property
-    def is_offline(self) -> bool:
-        return self.model.startswith(OFFLINE_PREFIX)
+    def backend_name(self) -> str:
+        """The backend kind: `backend` if set, else by the model string (`offline/<x>`: offline,
+        anything else: litellm), so configs written before backends had names need no field. Like
+        `api_base`, it is not part of a tree's settings: the model string names the model."""
+        if self.backend is not None:
+            return self.backend
+        return "offline" if self.model.startswith(OFFLINE_PREFIX) else "litellm"
 
     @property
     def configured_price(self) -> tuple[float, float] | None:
@@ -80,17 +87,13 @@ class ModelSpec:
                 return value
         return None
 
-    @property
-    def offline_name(self) -> str:
-        return self.model[len(OFFLINE_PREFIX) :]
-
     def __post_init__(self) -> None:
         where = f"model spec {self.name!r}"
         for key in ("name", "model"):
             value = getattr(self, key)
             if not isinstance(value, str) or not value:
                 raise ConfigError(f"{where}: {key} must be a non-empty string, got {value!r}")
-        for key in ("api_base", "api_key_env"):
+        for key in ("api_base", "api_key_env", "backend"):
             value = getattr(self, key)
             if value is not None and (not isinstance(value, str) or not value):
                 raise ConfigError(f"{where}: {key} must be a non-empty string or null, got {value!r}")
@@ -116,8 +119,6 @@ class ModelSpec:
                 _check_number(where, key, getattr(self, key), minimum=0, strict=False)
         if self.backoff_s is not None:
             _check_number(where, "backoff_s", self.backoff_s, minimum=0, strict=False)
-        if self.is_offline and not self.offline_name:
-            raise ConfigError(f"{where}: model {self.model!r} names no offline model")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], name: str | None = None) -> ModelSpec:

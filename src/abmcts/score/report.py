@@ -9,6 +9,8 @@ from abmcts.score.metrics import Solutions, Trees, kaggle_score, official_score,
 from abmcts.score.usage import ModelUsage, usage_by_model
 
 HEADLINE_K = (1, 10, 50, 100, 250)
+# The metrics a person compares runs by: printed after the score stage, columns of a comparison.
+SUMMARY_KEYS = ("pass_at_2", "official_score", "kaggle_score", "n_tasks", "calls", "cost")
 SELECTION_USAGE_KEYS = ("calls", "cached", "capped", "prompt_tokens", "completion_tokens", "tokens", "cost")
 
 

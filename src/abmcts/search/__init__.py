@@ -3,11 +3,13 @@ flat internals, seeding and JSON checkpoints; AB-MCTS-A/-M, multi-model, TreeQue
 
 from __future__ import annotations
 
+import importlib
+from types import MappingProxyType
 from typing import Any
 
-from abmcts.search import vis
 from abmcts.search.ab_mcts_a import ABMCTSA
 from abmcts.search.ab_mcts_m import ABMCTSM
+from abmcts.search.algorithms import builtin_algorithms, make_algorithm
 from abmcts.search.bandit_ucb import MultiArmedBanditUCB, MultiArmedBanditUCBAlgo
 from abmcts.search.base import Algorithm, GenerateFn, RankingFn, top_k
 from abmcts.search.best_first_search import BestFirstSearchAlgo
@@ -21,29 +23,6 @@ from abmcts.search.standard_mcts import StandardMCTS, softmax
 from abmcts.search.state import HeapItem, Observation, SearchState, Trial, TrialStore
 from abmcts.search.tree import Node, Tree
 from abmcts.search.tree_of_thoughts_bfs import TreeOfThoughtsBFSAlgo
-from abmcts.search.vis import (
-    AlgoMetrics,
-    DependencyNotFoundError,
-    EdgeSnapshot,
-    InvalidStateError,
-    NodeSnapshot,
-    RenderError,
-    SecurityWarning,
-    TrialSnapshot,
-    VisualizationError,
-    VisualizationSnapshot,
-    VisualizerAdapter,
-    build_snapshot,
-    dump_snapshot,
-    mermaid_source,
-    register_adapter,
-    render,
-    render_dot,
-    render_graphviz,
-    render_html,
-    render_mermaid,
-    visualize_tree_graphviz,
-)
 
 # TreeQuest's type names (treequest.types)
 GenerateFnType, RankingFnType, StateScoreType, TrialId, NodeId = (
@@ -56,32 +35,22 @@ GenerateFnType, RankingFnType, StateScoreType, TrialId, NodeId = (
 # TreeQuest's per-algorithm state types (for type hints): here every algorithm uses one SearchState
 ABMCTSAAlgoState = ABMCTSMState = BFSState = MCTSState = ToTBFSState = UCBState = SearchState
 
-ALGORITHMS: dict[str, type[Algorithm]] = {
-    cls.name: cls
-    for cls in (
-        ABMCTSA,
-        ABMCTSM,
-        RepeatedSampling,
-        SequentialRefinement,
-        FixedBranchingMCTS,
-        MultiArmedBanditUCB,
-        StandardMCTS,
-        MultiArmedBanditUCBAlgo,
-        BestFirstSearchAlgo,
-        TreeOfThoughtsBFSAlgo,
-    )
-}
+
+def __getattr__(name: str) -> Any:
+    """`ALGORITHMS`, and TreeQuest's picture names (`vis`, `render`, ...: the public names not defined
+    above), loaded on first use (PEP 562): running a search never imports `search.vis` or what its HTML
+    pictures need (`abmcts.treeview`), so a DVC search stage does not depend on them."""
+    if name == "ALGORITHMS":  # every built-in algorithm by name, read-only: the registry is the one list
+        globals()[name] = MappingProxyType(builtin_algorithms())
+        return globals()[name]
+    if name in __all__:
+        vis = importlib.import_module("abmcts.search.vis")  # by name: no static import of vis
+        return vis if name == "vis" else getattr(vis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def make_algorithm(name: str, **kwargs: Any) -> Algorithm:
-    """Build an algorithm by its config name (``ab_mcts_a``, ``ab_mcts_m``, ``repeated_sampling``, ...)."""
-    cls = ALGORITHMS.get(name)
-    if cls is None:
-        raise SearchInputError(f"search algorithm {name!r} is not one of {sorted(ALGORITHMS)}")
-    try:
-        return cls(**kwargs)
-    except TypeError as e:
-        raise SearchInputError(f"search algorithm {name!r}: bad arguments {sorted(kwargs)}: {e}") from None
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

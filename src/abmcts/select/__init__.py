@@ -2,13 +2,21 @@
 
 from abmcts.select.apply import SelectionResult, select_all
 from abmcts.select.attempts import FALLBACK_GRID, TestAttempts, attempts_for, plan_all, plan_attempts
-from abmcts.select.strategies import STRATEGIES, get_strategy, rank_programs, select_programs
+from abmcts.select.strategy import (
+    STRATEGIES,
+    StrategyDef,
+    get_strategy,
+    rank_programs,
+    select_programs,
+    strategy_params,
+)
 from abmcts.select.submission import benchmarking_entries, write_benchmarking_submissions, write_submission
 
 __all__ = [
     "FALLBACK_GRID",
     "STRATEGIES",
     "SelectionResult",
+    "StrategyDef",
     "TestAttempts",
     "attempts_for",
     "benchmarking_entries",
@@ -18,6 +26,7 @@ __all__ = [
     "rank_programs",
     "select_all",
     "select_programs",
+    "strategy_params",
     "write_benchmarking_submissions",
     "write_submission",
 ]

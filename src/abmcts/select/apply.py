@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from abmcts.select.attempts import TestAttempts, attempts_from_ranking
-from abmcts.select.context import SelectionContext, TaskView
+from abmcts.select.candidates import Candidate
+from abmcts.select.context import SelectionContext
 from abmcts.select.judge import Judge
-from abmcts.select.ranker import ranker_artifact, training_task_ids
-from abmcts.select.strategies import rank_programs, strategy_params
+from abmcts.select.params import parse_params
+from abmcts.select.ranker import training_task_ids
+from abmcts.select.strategy import get_strategy, rank_programs
+from abmcts.select.task_view import TaskView
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,11 @@ def select_all(
     strategy: str,
     params: Mapping[str, Any] | None = None,
     judge: Judge | None = None,
-    memo: dict[str, Any] | None = None,
+    memo: dict[str, list[Candidate]] | None = None,
 ) -> SelectionResult:
     """Every task of `trees` (tasks: `tasks.json` entries, inputs only); the strategy ranks each tree once."""
-    parsed = strategy_params(strategy, params)
+    definition = get_strategy(strategy)
+    parsed = parse_params(definition.params, params, "selection.params")
     programs, plans = {}, {}
     for task_id in sorted(trees):
         tree, data = trees[task_id], tasks[task_id]
@@ -50,7 +54,7 @@ def select_all(
         ranking = rank_programs(tree, strategy, ctx)
         programs[task_id] = ranking[:2]
         plans[task_id] = attempts_from_ranking(tree, ranking, len(data.get("test", [])))
-    artifact = ranker_artifact(strategy, parsed)
+    artifact = definition.artifact(parsed)
     in_sample = len(set(trees) & training_task_ids(artifact)) if artifact else 0
     if in_sample:
         log.warning(

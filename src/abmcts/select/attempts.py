@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from abmcts.arc.node import TreeNode
 from abmcts.arc.task import Grid, grid_problem
 from abmcts.select.context import SelectionContext
-from abmcts.select.strategies import rank_programs
+from abmcts.select.strategy import rank_programs
 
 FALLBACK_GRID: Grid = [[0]]
 
@@ -29,7 +30,7 @@ class TestAttempts:
         return {**self.kaggle(), "node_1": self.node_1, "node_2": self.node_2}
 
 
-def _output(node: dict[str, Any], index: int) -> Grid | None:
+def _output(node: TreeNode, index: int) -> Grid | None:
     outputs = node.get("test_outputs") or []
     grid = outputs[index] if index < len(outputs) else None
     return grid if grid is not None and grid_problem(grid) is None else None
@@ -53,7 +54,7 @@ def attempts_from_ranking(tree: dict[str, Any] | None, ranking: list[int], n_tes
     by_id = {node["id"]: node for node in tree["nodes"]} if tree is not None else {}
     plans = []
     for index in range(n_test):
-        picks: list[tuple[Grid, int]] = []
+        picks: list[tuple[Grid, int | None]] = []
         for node_id in ranking:
             grid = _output(by_id[node_id], index)
             if grid is not None and all(grid != g for g, _ in picks):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
-from abmcts.select.context import TaskView
+import numpy as np
+
+from abmcts.arc.node import TreeNode
 from abmcts.select.plausibility import CHECKS, Relations, plausibility
+from abmcts.select.task_view import TaskView
 from abmcts.select.trees import has_answer, outputs_key
-
-Node = dict[str, Any]
 
 FEATURES = (
     "reward",
@@ -38,7 +38,7 @@ class Candidate:
 
     key: str
     node_id: int
-    nodes: list[Node]
+    nodes: list[TreeNode]
     features: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -53,7 +53,7 @@ class Candidate:
         return [self.features[name] for name in FEATURES]
 
 
-def lineage(nodes: list[Node]) -> tuple[dict[int, int], dict[int, int]]:
+def lineage(nodes: list[TreeNode]) -> tuple[dict[int, int], dict[int, int]]:
     """node id -> id of its root ancestor, and node id -> depth (roots have depth 0)."""
     root: dict[int, int] = {}
     depth: dict[int, int] = {}
@@ -66,7 +66,7 @@ def lineage(nodes: list[Node]) -> tuple[dict[int, int], dict[int, int]]:
     return root, depth
 
 
-def candidates(all_nodes: list[Node], task: TaskView | None) -> list[Candidate]:
+def candidates(all_nodes: list[TreeNode], task: TaskView | None) -> list[Candidate]:
     """The answered programs grouped by test outputs, each group with its feature values.
 
     `all_nodes` is the whole tree (lineage needs the unanswered parents too).
@@ -77,7 +77,7 @@ def candidates(all_nodes: list[Node], task: TaskView | None) -> list[Candidate]:
         return []
     size = max(len(all_nodes), 1)
     best = max(n["reward"] for n in answered)
-    groups: dict[str, list[Node]] = {}
+    groups: dict[str, list[TreeNode]] = {}
     keys: dict[int, str] = {}  # tree files share one outputs list between equal nodes: encode it once
     for node in answered:
         outputs = node["test_outputs"]
@@ -85,7 +85,8 @@ def candidates(all_nodes: list[Node], task: TaskView | None) -> list[Candidate]:
         if key is None:
             key = keys[id(outputs)] = outputs_key(node)
         groups.setdefault(key, []).append(node)
-    rel, tests = (None, [])
+    rel: Relations | None = None
+    tests: list[np.ndarray] = []
     if task is not None:
         demos, tests = task.arrays()
         rel = Relations.of(demos)

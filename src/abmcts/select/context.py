@@ -1,39 +1,21 @@
-"""What a strategy may know about a task besides its tree: demonstrations and test inputs, never test outputs."""
+"""Everything a strategy gets besides the tree: the task view, its validated params, a judge."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from abmcts.arc.node import TreeNode
+from abmcts.select.candidates import Candidate, candidates
+from abmcts.select.task_view import TaskView
 
-from abmcts.arc.task import Grid
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """One task as the search saw it (a `tasks.json` entry): demonstration pairs and test inputs."""
-
-    task_id: str
-    train: list[tuple[Grid, Grid]]
-    test_inputs: list[Grid]
-
-    @classmethod
-    def from_json(cls, task_id: str, data: Mapping[str, Any]) -> TaskView:
-        return cls(
-            task_id,
-            [(p["input"], p["output"]) for p in data.get("train", [])],
-            [t["input"] for t in data.get("test", [])],
-        )
-
-    def arrays(self) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
-        return [(np.array(i), np.array(o)) for i, o in self.train], [np.array(g) for g in self.test_inputs]
+if TYPE_CHECKING:
+    from abmcts.select.judge import Judge
 
 
 @dataclass
 class SelectionContext:
-    """Everything a strategy gets besides the nodes: the task view, its validated params, a judge.
+    """What a strategy may use besides the nodes; `params` is an instance of its params dataclass.
 
     `memo` (task id -> candidates) lets a caller that runs many strategies over the same trees (the
     bench) build each tree's candidates once.
@@ -41,12 +23,10 @@ class SelectionContext:
 
     task: TaskView | None = None
     params: Any = None
-    judge: Any = None  # abmcts.select.judge.Judge when the strategy calls a model
-    memo: dict[str, Any] | None = None
+    judge: Judge | None = None  # set when the strategy needs a judge model
+    memo: dict[str, list[Candidate]] | None = None
 
-    def candidates(self, nodes: list[dict[str, Any]]) -> list[Any]:
-        from abmcts.select.candidates import candidates
-
+    def candidates(self, nodes: list[TreeNode]) -> list[Candidate]:
         if self.memo is None or self.task is None:
             return candidates(nodes, self.task)
         if self.task.task_id not in self.memo:

@@ -1,12 +1,8 @@
-"""`judge`: a model ranks the top answers listwise, seeing demonstrations, code and test outputs.
-
-A base strategy (default `learned_ranker`) orders the answers; its first `top_k` go to the judge in
-one prompt (`abmcts.select.judge_prompt`), and the judge's order replaces theirs; the rest keep
-the base order. With `only_when_split`, a task whose best reward tier holds a single answer costs
-no call. The call goes through the run's `LLMClient`: cached (so `cache.mode=replay` repeats a
-selection with zero new calls), retried, counted in `JudgeUsage`, and (a paid judge) reserved and
-settled in the run's spend ledger under `run.max_cost_usd`, after what the search spent. A reply without a valid
-`RANKING:` line keeps the base order and is counted as `unparsed` (LLM garbage never crashes a run).
+"""The judge model behind judging strategies (`strategies/judge.py`): one call per prompt through the
+run's `LLMClient`, so it is cached (`cache.mode=replay` repeats a selection with zero new calls),
+retried, counted in `JudgeUsage` and (a paid judge) reserved and settled in the run's spend ledger
+under `run.max_cost_usd`, after what the search spent. A reply without a valid `RANKING:` line is
+counted as `unparsed` (LLM garbage never crashes a run).
 """
 
 from __future__ import annotations
@@ -15,32 +11,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from abmcts.errors import ConfigError
+from abmcts.llm.backends import BackendContext, backend_of
 from abmcts.llm.cache import ResponseCache
 from abmcts.llm.client import LLMClient, OfflineModel
 from abmcts.llm.ledger import SpendAccount, SpendStopped
 from abmcts.llm.offline.models import get_model
 from abmcts.llm.spec import ModelSpec
-from abmcts.select.context import SelectionContext
-from abmcts.select.judge_prompt import LABELS, JudgeCandidate, parse_ranking, render_judge_prompt
-from abmcts.select.ranker import DEFAULT_ARTIFACT
-from abmcts.select.trees import has_answer
-
-
-@dataclass(frozen=True)
-class JudgeParams:
-    base: str = "learned_ranker"  # any non-judge strategy (with its default parameters)
-    top_k: int = 4  # answers shown to the judge (2..26)
-    only_when_split: bool = True  # call only if 2+ answers tie on reward with the base strategy's first pick
-    max_code_chars: int = 2000  # longer code is truncated in the prompt
-    artifact: str = DEFAULT_ARTIFACT  # the learned ranker's artifact when base=learned_ranker
-
-    def __post_init__(self) -> None:
-        if self.base == "judge":
-            raise ValueError("base must be a strategy other than 'judge'")
-        if not 2 <= self.top_k <= len(LABELS):
-            raise ValueError(f"top_k must be in [2, {len(LABELS)}], got {self.top_k!r}")
-        if self.max_code_chars < 1:
-            raise ValueError(f"max_code_chars must be >= 1, got {self.max_code_chars!r}")
+from abmcts.select.judge_prompt import parse_ranking
+from abmcts.select.offline_judge import OFFLINE_JUDGES
 
 
 @dataclass
@@ -93,47 +71,30 @@ class Judge:
         return order
 
 
-def judge(nodes: list[dict], ctx: SelectionContext) -> list[int]:
-    from abmcts.select.strategies import rank_programs, strategy_params
-
-    p: JudgeParams = ctx.params
-    if ctx.judge is None or ctx.task is None:
-        raise ConfigError("selection.strategy=judge: needs a judge model (selection.judge) and the task")
-    base_params = {"artifact": p.artifact} if p.base == "learned_ranker" else None
-    base_ctx = SelectionContext(ctx.task, strategy_params(p.base, base_params), memo=ctx.memo)
-    order = rank_programs({"nodes": nodes}, p.base, base_ctx)
-    by_id = {n["id"]: n for n in nodes if has_answer(n)}
-    top = order[: p.top_k]
-    if p.only_when_split:
-        best = by_id[order[0]]["reward"] if order else 0.0
-        top = [i for i in top if by_id[i]["reward"] == best]
-    if len(top) < 2:
-        return order
-    shown = [
-        JudgeCandidate(LABELS[k], by_id[i].get("code") or "", by_id[i]["test_outputs"])
-        for k, i in enumerate(top)
-    ]
-    prompt = render_judge_prompt(ctx.task, shown, p.max_code_chars)
-    labels = [c.label for c in shown]
-    ranked = ctx.judge.rank(prompt, labels)
-    if ranked is None:
-        return order
-    head = [top[labels.index(x)] for x in ranked]
-    chosen = set(head)
-    return head + [i for i in order if i not in chosen]
-
-
 def load_offline_judge(name: str) -> OfflineModel:
     """Offline models for the judge: `offline/judge` (the stand-in, which reads judge prompts) or any
     program-writing model."""
-    if name == "judge":
-        from abmcts.select.offline_judge import JUDGE
-
-        return JUDGE
-    return get_model(name)
+    return OFFLINE_JUDGES.get(name) or get_model(name)
 
 
 def judge_client(spec: ModelSpec, cache: ResponseCache, account: SpendAccount | None = None) -> LLMClient:
     """The judge's own client on the run's response cache (calls cached, replayable) and, for a
     paid judge, the run's spend ledger (`account`)."""
     return LLMClient({spec.name: spec}, cache, offline_loader=load_offline_judge, account=account)
+
+
+def judge_spec(selection: Any) -> ModelSpec:
+    """The judge's model spec from `selection.judge` (ConfigError if missing or malformed)."""
+    if selection.judge is None:
+        raise ConfigError(f"config selection.judge: required when selection.strategy={selection.strategy}")
+    return ModelSpec.from_dict(selection.judge, name="selection.judge")
+
+
+def check_judge(selection: Any) -> None:
+    """Before any work: `selection.judge` is a model spec that its backend kind finds nothing wrong
+    with (an offline judge model exists, `offline/judge` among them)."""
+    spec = judge_spec(selection)
+    context = BackendContext(offline_loader=load_offline_judge)
+    problems = backend_of(spec, "selection.judge.backend").check(spec, context)
+    if problems:
+        raise ConfigError(f"config selection.judge.model={spec.model!r}: {'; '.join(problems)}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from abmcts.arc.prompts import grid_text
 from abmcts.arc.task import Grid
-from abmcts.select.context import TaskView
+from abmcts.select.task_view import TaskView
 
 LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CODE_INDENT = "    "
@@ -50,8 +50,8 @@ def render_judge_prompt(task: TaskView, cands: list[JudgeCandidate], max_code_ch
             f"Candidate {c.label} program:",
             _block("code", "\n".join(CODE_INDENT + line for line in code.splitlines())),
         ]
-        for j, grid in enumerate(c.test_outputs, 1):
-            body = "(no output: the program failed)" if grid is None else grid_text(grid)
+        for j, out in enumerate(c.test_outputs, 1):
+            body = "(no output: the program failed)" if out is None else grid_text(out)
             parts += [f"Candidate {c.label} output for test input {j}:", _block("candidate_output", body)]
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"
@@ -70,8 +70,8 @@ def _grid(body: str) -> Grid | None:
 
 @dataclass(frozen=True)
 class ParsedJudgePrompt:
-    train: list[tuple[Grid, Grid]]
-    test_inputs: list[Grid]
+    train: list[tuple[Grid | None, Grid | None]]  # None: a grid that does not parse
+    test_inputs: list[Grid | None]
     candidates: list[JudgeCandidate]
 
 

@@ -47,8 +47,8 @@ class OfflineJudge:
             return "I cannot read the task in this prompt."
         demos = [(np.array(i), np.array(o)) for i, o in parsed.train]
         rel = Relations.of(demos)
-        changes = [_changed(i, o) for i, o in demos]
-        change = float(np.mean(changes)) if all(c is not None for c in changes) else None
+        changes = [c for c in (_changed(i, o) for i, o in demos) if c is not None]
+        change = float(np.mean(changes)) if len(changes) == len(demos) else None
         tests = [np.array(g) for g in parsed.test_inputs if g is not None]
         scored = sorted(parsed.candidates, key=lambda c: (-_score(c, rel, tests, change), c.label))
         order = " > ".join(c.label for c in scored)
@@ -56,3 +56,6 @@ class OfflineJudge:
 
 
 JUDGE = OfflineJudge()
+# The offline models only a judge can use (by name, as in `model: offline/judge`); any
+# program-writing offline model may judge too.
+OFFLINE_JUDGES = {JUDGE.name: JUDGE}

@@ -1,4 +1,4 @@
-"""`learned_ranker`: a logistic model over candidate features, loaded from a versioned JSON artifact.
+"""The learned ranker's model: a logistic model over candidate features in a versioned JSON artifact.
 
 The artifact (`ranker_v1.json` beside this module) is written by `abmcts.select.train_ranker` from
 ARC-AGI-1 training trees only; it records its feature names, version, the training data and the
@@ -16,22 +16,10 @@ from typing import Any
 
 from abmcts.errors import ConfigError
 from abmcts.select.candidates import FEATURES, Candidate
-from abmcts.select.context import SelectionContext
-from abmcts.select.generalisation import rank_by
 
 ARTIFACT_DIR = Path(__file__).resolve().parent
 DEFAULT_ARTIFACT = "ranker_v1.json"
 ARTIFACT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class RankerParams:
-    artifact: str = DEFAULT_ARTIFACT  # a file name beside this module, or a path
-    reward_slack: float | None = None  # as in `generalisation`; None: the slack the model was trained with
-
-    def __post_init__(self) -> None:
-        if self.reward_slack is not None and not 0.0 <= self.reward_slack <= 1.0:
-            raise ValueError(f"reward_slack must be in [0, 1], got {self.reward_slack!r}")
 
 
 @dataclass(frozen=True)
@@ -84,13 +72,6 @@ def training_task_ids(name: str) -> frozenset[str]:
     return frozenset((_read(name).get("training") or {}).get("task_ids") or ())
 
 
-def ranker_artifact(strategy: str, params: Any) -> str | None:
-    """The ranker artifact a strategy scores with, directly or as its base (None: no learned model)."""
-    if strategy == "learned_ranker" or getattr(params, "base", None) == "learned_ranker":
-        return params.artifact
-    return None
-
-
 def training_slack(name: str) -> float:
     """The reward slack of the candidate sets the model was fitted on (0: best-reward tier only)."""
     return float((_read(name).get("training") or {}).get("reward_slack") or 0.0)
@@ -120,11 +101,3 @@ def load_model(name: str) -> LinearModel:
     ):
         raise ConfigError(f"{where}: malformed model (lengths or values)")
     return lm
-
-
-def learned_ranker(nodes: list[dict], ctx: SelectionContext) -> list[int]:
-    p: RankerParams = ctx.params
-    model = load_model(p.artifact)
-    cands = ctx.candidates(nodes)
-    slack = training_slack(p.artifact) if p.reward_slack is None else p.reward_slack
-    return rank_by(cands, {c.node_id: model.score(c) for c in cands}, slack)

@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from abmcts.select.candidates import FEATURES
-from abmcts.select.context import SelectionContext, TaskView
+from abmcts.select.candidates import FEATURES, Candidate
+from abmcts.select.context import SelectionContext
 from abmcts.select.ranker import ARTIFACT_VERSION, LinearModel
+from abmcts.select.task_view import TaskView
 
 # Candidates within this much of the best reward compete (and are ranked by the model): a third
 # covers "fails one of three demonstrations". Chosen by 5-fold CV on ARC-AGI-1 training only
@@ -41,7 +42,7 @@ def task_groups(
     trees: Mapping[str, dict[str, Any]],
     tasks: Mapping[str, Mapping[str, Any]],
     solutions: Mapping[str, Sequence[Any]] | None,
-    memo: dict[str, Any] | None = None,
+    memo: dict[str, list[Candidate]] | None = None,
     slack: float = 0.0,
 ) -> list[TaskGroups]:
     """The candidates within `slack` of each tree's best reward; `positive` only with solutions."""
@@ -79,7 +80,7 @@ def fit(
     for t, g in enumerate(usable):
         x[t, : len(g.node_ids)] = (g.x[:, cols] - mean) / scale
         mask[t, : len(g.node_ids)] = True
-    target = x[np.arange(len(usable)), [g.positive for g in usable]]
+    target = x[np.arange(len(usable)), [g.positive for g in usable if g.positive is not None]]
     w = np.zeros(len(cols))
     for _ in range(steps):
         z = np.where(mask, x @ w, -np.inf)

@@ -2,5 +2,5 @@
 
 Everything here runs in the pipeline's main process, outside the search workers, and only when
 `tracking.enabled`; mlflow is imported lazily. Redaction and MLflow's size limits live in
-`abmcts.track`.
+`abmcts.tracking.redact`.
 """

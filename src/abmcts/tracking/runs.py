@@ -19,11 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from abmcts.arc.datasource import data_location
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.paths import RunPaths, data_spec
 from abmcts.experiment.provenance import digest, run_settings
-from abmcts.track import REDACTED, redact
+from abmcts.experiment.taskset import selected_task_ids
+from abmcts.io import read_json
 from abmcts.tracking.provenance import provenance_tags
+from abmcts.tracking.redact import REDACTED, redact
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +53,16 @@ class Sweep:
     label: str
 
 
-def connect(cfg: RootConfig) -> tuple[Any, str]:
-    """Client and experiment id; also points mlflow's global tracing at the same store."""
+def connect(uri: str, experiment: str) -> tuple[Any, str]:
+    """Client and experiment id (the experiment created on first use: the one place that does so);
+    also points mlflow's global tracing at the same store."""
     import mlflow
     from mlflow.tracking import MlflowClient
 
-    mlflow.set_tracking_uri(cfg.tracking.uri)
-    client = MlflowClient(tracking_uri=cfg.tracking.uri)
-    found = client.get_experiment_by_name(cfg.tracking.experiment)
-    return client, found.experiment_id if found else client.create_experiment(cfg.tracking.experiment)
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient(tracking_uri=uri)
+    found = client.get_experiment_by_name(experiment)
+    return client, found.experiment_id if found else client.create_experiment(experiment)
 
 
 def current_sweep() -> Sweep | None:
@@ -110,9 +114,6 @@ def run_key(cfg: RootConfig) -> str:
     """A run's identity for MLflow: its directory, settings and task ids. A resume (same three) finds
     its pipeline run again; another DVC experiment in the same fixed directory (other settings) or
     another task selection gets its own."""
-    from abmcts.experiment.stages.common import selected_task_ids
-    from abmcts.io import read_json
-
     paths = RunPaths.of(cfg)
     ids = selected_task_ids(cfg, list(read_json(paths.tasks, "tasks file")))
     parts = [str(paths.run_dir.resolve()), digest(run_settings(cfg)), *ids]
@@ -156,14 +157,11 @@ def log_dataset(client: Any, run_id: str, cfg: RootConfig, context: str) -> None
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.entities import DatasetInput, InputTag
 
-    from abmcts.experiment.stages.common import selected_task_ids
-    from abmcts.io import read_json
-
     paths = RunPaths.of(cfg)
     ids = selected_task_ids(cfg, list(read_json(paths.tasks, "tasks file")))
     digest = hashlib.sha256(paths.tasks.read_bytes() + "\0".join(ids).encode()).hexdigest()[:16]
     data = cfg.data
-    raw_source = data.url if data.source == "url" and data.url else str(paths.tasks.resolve())
+    raw_source = data_location(data_spec(cfg), paths.tasks)
     name = (
         data.name
         if data.task_ids is None and data.offset == 0 and data.limit is None
@@ -191,7 +189,7 @@ def _end(client: Any, run_ids: list[str], status: str, reason: str | None) -> No
 def stage_run(cfg: RootConfig, stage: str) -> Iterator[Tracker]:
     """The pipeline run (and sweep parent) marked RUNNING for the stage; ended FINISHED, FAILED or
     KILLED (Ctrl-C) with the reason as a tag and as the run's description."""
-    client, experiment_id = connect(cfg)
+    client, experiment_id = connect(cfg.tracking.uri, cfg.tracking.experiment)
     sweep = current_sweep()
     parent = _sweep_parent(client, experiment_id, sweep) if sweep else None
     run_id = _pipeline_run(client, experiment_id, cfg, stage, parent)

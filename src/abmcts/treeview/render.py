@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,10 +110,6 @@ def score_colour(score: float | None) -> str:
         return "#d0d0d0"
     s = min(1.0, max(0.0, float(score)))
     return f"hsl({round(120 * s)}, 70%, 50%)"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9_-]", "_", text.lower())[:40] or "_"
 
 
 def _grid_rows(grid: Grid | None) -> list[str] | None:

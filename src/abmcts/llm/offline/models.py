@@ -1,4 +1,10 @@
-"""Named offline models: seeded program writers that weigh a few ideas per answer, each with its own family bias."""
+"""Named offline models: seeded program writers that weigh a few ideas per answer, each with its own family bias.
+
+`BIASES` is the one place they are named: a new offline model `offline/<name>` is one entry there
+(its family weights), then `conf/models/*.yaml` can use it. A model that is not a biased writer (a
+different algorithm, a model of your own package) is a backend kind instead
+(`abmcts.llm.backends.InProcessKind`, found by `backend:`), so this module never grows a list.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ MAX_EDITS = 16  # a refinement weighs 4..MAX_EDITS edits of the parent, chosen b
 P_FRESH = 0.2  # chance a refinement also weighs a fresh idea (start over)
 CACHE_SIZE = 8
 
+# the offline models, by name: the families each favours (any other family weighs OFF_BIAS)
 BIASES: dict[str, dict[str, float]] = {
     "geometry": {"geom": 1.0, "symmetry": 0.6, "color": 0.5, "lines": 0.3},
     "color": {"color": 1.0, "denoise": 0.6, "lines": 0.6, "object": 0.4},

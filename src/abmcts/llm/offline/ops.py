@@ -415,13 +415,6 @@ def select_cell(g, select):
     return uniq[0] if uniq else cells[0]
 
 
-def color_count_bar(g, bg, color_out, axis):
-    """A 1-row (or column) bar as long as the number of objects."""
-    n = len(components(g, bg, False, False))
-    out = np.full((1, max(n, 1)), color_out, dtype=g.dtype)
-    return out if axis == 0 else out.T
-
-
 def outline(g, bg, color):
     """Colour the interior cells of each solid region (cells whose 4 neighbours are all non-background)."""
     out = g.copy()

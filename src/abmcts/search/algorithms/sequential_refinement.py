@@ -1,0 +1,5 @@
+"""Baseline: each answer refines the previous one."""
+
+from abmcts.search.sequential_refinement import SequentialRefinement
+
+ALGORITHM = SequentialRefinement
