@@ -83,9 +83,10 @@ def run_search(
 ) -> Metrics:
     """`pipeline/search.py` of `side` against the simulator, from a fresh working directory."""
     cwd = work / name
-    cwd.mkdir()
+    for part in ("conf", "pipeline"):  # a scratch copy of the project, with the simulator's model added
+        shutil.copytree(side.root / part, cwd / part)
     with ProviderSimulator(provider) as srv:
-        write_sim_models(cwd, srv.api_base, LIMIT)
+        write_sim_models(cwd / "conf", srv.api_base, LIMIT)
         overrides = [
             "data=arc1_training",
             "search=ab_mcts_a",
@@ -94,12 +95,11 @@ def run_search(
             f"data.limit={tasks}",
             f"search.budget={budget}",
             f"data_dir={side.data}",
-            f"hydra.searchpath=[file://{cwd}]",
             "tracking=mlflow_local" if tracked else "tracking=none",  # mlflow_local: ./mlflow.db, fresh
         ]
         cpu0, start = children_cpu_s(), time.monotonic()
         proc = subprocess.run(
-            [sys.executable, str(side.root / "pipeline" / "search.py"), *overrides],
+            [sys.executable, "pipeline/search.py", *overrides],
             cwd=cwd,
             env={**os.environ, "PYTHONPATH": str(side.root / "src")},
             capture_output=True,
