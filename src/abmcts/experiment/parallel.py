@@ -455,18 +455,18 @@ class _Inbox:
         self.inbox = inbox
         self.wanted = threading.Semaphore(0)
         self.items: asyncio.Queue[Job | None] | None = None
-        self.loop: asyncio.AbstractEventLoop | None = None
 
-    def _read(self) -> None:
+    def _read(self, loop: asyncio.AbstractEventLoop, items: asyncio.Queue[Job | None]) -> None:
         while True:
             self.wanted.acquire()
             item = self.inbox.get()
-            self.loop.call_soon_threadsafe(self.items.put_nowait, item)
+            loop.call_soon_threadsafe(items.put_nowait, item)
 
     async def get(self) -> Job | None:
         if self.items is None:  # first call, on the process's event loop
-            self.loop, self.items = asyncio.get_running_loop(), asyncio.Queue()
-            threading.Thread(target=self._read, name="search-inbox", daemon=True).start()
+            self.items = asyncio.Queue()
+            reader = (asyncio.get_running_loop(), self.items)
+            threading.Thread(target=self._read, args=reader, name="search-inbox", daemon=True).start()
         self.wanted.release()
         return await self.items.get()
 
@@ -507,6 +507,13 @@ def prepare_stores(cfg: RootConfig) -> None:
         open_store(cfg.cache.executions_path).close()
 
 
+def _preload(cfg: RootConfig) -> list[str]:
+    """What the worker processes' fork server imports before it forks them (it lives as long as
+    this process, so the first pool decides; what is missing a worker imports itself)."""
+    remote = any(not backend_of(spec).in_process for spec in cfg.models.specs)
+    return [__name__, *(["abmcts.llm.preload"] if remote else [])]
+
+
 class WorkerPool:
     """`n` spawned worker processes sharing a queue of jobs (context manager).
 
@@ -517,7 +524,10 @@ class WorkerPool:
 
     def __init__(self, cfg: RootConfig, n: int) -> None:
         prepare_stores(cfg)
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (event loop, tqdm)
+        # forked from a fresh single-threaded server that imported what they need once (never from
+        # this process: it has threads), instead of each importing it again after a spawn
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_preload(cfg))
         self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
         self.lanes = n * tasks_in_flight(cfg, n)
         self.procs = [
