@@ -101,3 +101,18 @@ def test_a_litellm_without_the_patched_names_fails_loudly(litellm, monkeypatch):
     monkeypatch.delattr(utils, "dispatch_success_logging")
     with pytest.raises(LLMError, match="requirements.lock"):
         make_lean(litellm)
+
+
+def test_a_model_without_a_price_costs_nothing_and_is_looked_up_once(litellm, monkeypatch):
+    import abmcts.llm.remote as remote
+
+    lookups = []
+    real = litellm.completion_cost
+    monkeypatch.setattr(litellm, "completion_cost", lambda **kw: lookups.append(1) or real(**kw))
+    monkeypatch.setattr(remote, "_UNPRICED", set())
+    with ProviderSimulator() as srv:
+        spec = ModelSpec(name="local", model="openai/no-price-here", api_base=srv.api_base, max_retries=0)
+        client = LLMClient({"local": spec})
+        out = [client.complete("local", msgs(f"call {i}"), 0) for i in range(3)]
+    assert all(c.error is None and c.cost == 0.0 and c.completion_tokens > 0 for c in out)
+    assert len(lookups) == 1  # the first answer found no price; the others were not looked up
