@@ -2,8 +2,8 @@
 runs, the offline full run, and what tracking costs, with the ratios.
 
 REV is checked out into a temporary git worktree; every case runs on both checkouts (each its own
-pipeline/, conf/, bench/ and src/), in fresh processes, alternating which goes first from round to
-round. On a shared machine only the ratios of runs made side by side mean much: each line gives
+pipeline/, conf/ and src/; the bench scripts are this checkout's), in fresh processes, alternating
+which goes first from round to round. On a shared machine only the ratios of runs made side by side mean much: each line gives
 both medians, the ratio's median and range, and the load average seen during the runs.
 
 Cases (--cases, default all but full):
@@ -14,9 +14,9 @@ Cases (--cases, default all but full):
   api       the same command, 120 x 25 at fixed and at lognormal latency: wall / bound (target
             <= 1.4); the CPU per call past start-up: (CPU of 120 x 25 - CPU of startup-off) /
             (3000 - 480) calls (target <= 5 ms)
-  full      ARC-AGI-2 evaluation, 120 x 250, AB-MCTS-M, offline (the checkout's bench/full_run.py):
+  full      ARC-AGI-2 evaluation, 120 x 250, AB-MCTS-M, offline (bench/full_run.py):
             cold (fresh caches; target <= 150 s) and replay (target <= 20 s), each no slower than REV
-  tracking  the checkout's bench/tracking_overhead.py: wall with tracking on / off (target <= 1.05)
+  tracking  bench/tracking_overhead.py: wall with tracking on / off (target <= 1.05)
 
 Run: python bench/side_by_side.py --baseline HEAD~1 [--rounds 2] [--cases startup,api,full,tracking]
 """
@@ -56,6 +56,7 @@ class Side:
     name: str
     root: Path
     data: Path  # data_dir for the API-bound runs (ARC-AGI-1 training, fetched once)
+    bench: Path  # this checkout's bench scripts, placed where they find the side's conf/
     results: dict[str, list[Metrics]] = field(default_factory=dict)
     loads: dict[str, list[float]] = field(default_factory=dict)
 
@@ -170,7 +171,7 @@ def case_api(side: Side, work: Path) -> Metrics:
 def case_full(side: Side, work: Path) -> Metrics:
     report_dir = work / "full"
     subprocess.run(
-        [sys.executable, "bench/full_run.py", f"--workdir={report_dir}"],
+        [sys.executable, str(side.bench / "full_run.py"), f"--workdir={report_dir}"],
         cwd=side.root,
         env={**os.environ, "PYTHONPATH": str(side.root / "src")},
         check=True,
@@ -188,7 +189,7 @@ def case_full(side: Side, work: Path) -> Metrics:
 
 def case_tracking(side: Side, work: Path) -> Metrics:
     proc = subprocess.run(
-        [sys.executable, "bench/tracking_overhead.py"],
+        [sys.executable, str(side.bench / "tracking_overhead.py")],
         cwd=side.root,
         env={**os.environ, "PYTHONPATH": str(side.root / "src"), "TMPDIR": str(work)},
         check=True,
@@ -297,7 +298,15 @@ def main() -> None:
         baseline_worktree(args.baseline) as base_root,
         tempfile.TemporaryDirectory(prefix="side-by-side-runs-") as tmp,
     ):
-        sides = [Side("this", REPO, Path(tmp) / "this-data"), Side(rev, base_root, Path(tmp) / "base-data")]
+        # the bench scripts are this checkout's on both sides (an older commit's may predate the
+        # package's layout), each run with its side's src/ and conf/
+        shutil.copytree(
+            REPO / "bench", base_root / "bench-this", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        sides = [
+            Side("this", REPO, Path(tmp) / "this-data", REPO / "bench"),
+            Side(rev, base_root, Path(tmp) / "base-data", base_root / "bench-this"),
+        ]
         print(
             f"this checkout ({REPO}) vs {args.baseline} = {rev}; {os.cpu_count()} cores; cases {', '.join(cases)}",
             flush=True,
