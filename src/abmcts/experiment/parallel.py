@@ -21,6 +21,12 @@ process opens it first (settling what a killed run left open) and the progress b
 At batch size 1 every task's search is the sequential AB-MCTS loop, so trees do not depend on the
 backend or on how many tasks are in flight. Each worker process builds its model client and
 sandbox pool once; a task's result is its tree file on disk, so workers send back small summaries.
+
+Start-up (what delays the first request): the local workers are forked from a fork server that
+imports the search runtime, and litellm when a remote model is configured (~4 s), once for all of
+them; the search stage starts them before its checks (`start_workers`), and their client build is
+the models' check, so this process never imports litellm. Its own checks and the MLflow run
+(entered on a thread by the stage) overlap their start.
 """
 
 from __future__ import annotations
@@ -351,9 +357,7 @@ def run_tasks(
     with contextlib.ExitStack() as stack:
         if local:  # the next run in this process must not reuse a stale client
             stack.callback(_close_worker_resources)
-        if (
-            pool is None
-        ):  # worker processes start first: their imports (litellm ~5 s) overlap the checks below
+        if pool is None:  # worker processes start first: their start-up overlaps the checks below
             pool = stack.enter_context(start_workers(cfg, len(jobs)))
         ledger = None
         if needs_ledger(cfg.models.specs):  # before any worker is given a task
@@ -515,7 +519,7 @@ def _preload(cfg: RootConfig) -> list[str]:
 
 
 class WorkerPool:
-    """`n` spawned worker processes sharing a queue of jobs (context manager).
+    """`n` worker processes sharing a queue of jobs (context manager).
 
     Each builds its model client and sandbox pool as it starts and reports ready (or its error);
     `run` hands them a batch of jobs and relays their reports until every job is done, so one
