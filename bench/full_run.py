@@ -28,13 +28,11 @@ from typing import Any
 import psutil
 from hydra import compose, initialize_config_dir
 
-from abmcts import track
+from abmcts.cli import run_stage
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.validate import validate_config
 from abmcts.stages.fetch import fetch_stage
-from abmcts.stages.score import score_stage
-from abmcts.stages.search import search_stage
-from abmcts.stages.select import select_stage
+from abmcts.tracking import hooks
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 PHASES = ("search", "prompt", "llm", "sandbox", "checkpoint")
@@ -93,9 +91,9 @@ def config(args: argparse.Namespace, root: str, mode: str) -> Any:
         return validate_config(compose("config", overrides=overrides))
 
 
-def timed_log_run(box: dict[str, float]) -> Any:
-    """track.log_run, timing itself into `box` (the score stage imports it at call time)."""
-    original = track.log_run
+def timed_report(box: dict[str, float]) -> Any:
+    """Tracking's score report hook, timing itself into `box`."""
+    original = hooks.HOOKS["score"]["report"]
 
     def wrapper(*a: Any, **kw: Any) -> Any:
         start = time.perf_counter()
@@ -116,14 +114,14 @@ def run_phase(args: argparse.Namespace, name: str, mode: str) -> dict[str, Any]:
         fetch_stage(cfg)
     walls: dict[str, float] = {}
     box: dict[str, float] = {}
-    track.log_run = timed_log_run(box)
+    hooks.HOOKS["score"]["report"] = timed_report(box)
     with PeakMemory() as mem:
         start = time.perf_counter()
-        summary = search_stage(cfg, progress=False)
+        summary = run_stage("search", cfg, progress=False)  # tracked as the pipeline tracks it
         walls["search"] = time.perf_counter() - start
-        for stage, run_stage in (("select", select_stage), ("score", score_stage)):
+        for stage in ("select", "score"):
             t = time.perf_counter()
-            result = run_stage(cfg)
+            result = run_stage(stage, cfg)
             walls[stage] = time.perf_counter() - t
         walls["total"] = time.perf_counter() - start
     timings = summary["timings_s"]

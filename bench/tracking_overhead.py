@@ -52,9 +52,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import abmcts.tracking.live as live
+    from abmcts.cli import run_stage
     from abmcts.experiment.paths import RunPaths
     from abmcts.stages.fetch import fetch_stage
-    from abmcts.stages.search import search_stage
 
     start = time.perf_counter()
     import mlflow  # noqa: F401
@@ -84,7 +84,7 @@ def main() -> None:
             for mode in order:
                 cfg = config(tmp, f"{mode}{rep}", mode == "on", args.tasks, args.budget)
                 t0 = time.perf_counter()
-                summary = search_stage(cfg, progress=False)
+                summary = run_stage("search", cfg, progress=False)  # with tracking's hooks when on
                 walls[mode].append(time.perf_counter() - t0)
                 trees[mode] = {p.name: p.read_bytes() for p in sorted(RunPaths.of(cfg).trees.glob("*.json"))}
                 if mode == "on":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import time
 
 import pytest
 
@@ -152,3 +153,35 @@ def test_a_foreign_file_is_one_clear_error(tmp_path):
     path.write_bytes(b"not a database at all" * 100)
     with pytest.raises(LLMError, match=r"^spend ledger .*spend.sqlite: not a usable SQLite database"):
         SpendLedger(path)
+
+
+def test_concurrent_requests_share_commits_and_each_still_fits_the_caps(tmp_path):
+    ledger = SpendLedger(tmp_path / "spend.sqlite")
+    commits = []
+    real_commit = ledger.commit
+
+    def slow_commit(ops):  # a disk as slow as a loaded one: the others queue behind it
+        commits.append(len(ops))
+        time.sleep(0.05)
+        return real_commit(ops)
+
+    ledger.commit = slow_commit
+    account = SpendAccount(ledger, run_cap=1.0, poll_s=0.01)
+
+    async def scenario() -> tuple[list, list]:
+        lanes = [asyncio.create_task(account.admit([draft(0.25, key=f"k{i}")])) for i in range(8)]
+        await asyncio.sleep(0.3)
+        admitted = [lane.result()[0] for lane in lanes if lane.done()]
+        assert len(admitted) == 4  # 4 x 0.25 fill the cap; the rest wait for room
+        await asyncio.gather(*(account.settle(e, draft(0.25), Bill(0.0, 1, 1)) for e in admitted))
+        rest = [ids[0] for ids in await asyncio.wait_for(asyncio.gather(*lanes), 5)]
+        return admitted, rest
+
+    try:
+        admitted, entries = asyncio.run(scenario())
+    finally:
+        account.close()
+    assert len(set(entries)) == 8 and set(admitted) <= set(entries)
+    assert max(commits) > 1  # ops that queued behind a commit were committed together
+    totals = ledger.totals()
+    assert totals.entries == 8 and totals.n_open == 4 and totals.counted == pytest.approx(1.0)

@@ -17,7 +17,7 @@ from typing import Any
 from abmcts.arc.task import Task
 from abmcts.errors import ConfigError
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.parallel import run_tasks, sum_counts
+from abmcts.experiment.parallel import WorkerPool, run_tasks, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.runner import CALL_BUDGET
 
@@ -30,8 +30,10 @@ def search_with_call_budget(
     paths: RunPaths,
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
+    pool: WorkerPool | None = None,
 ) -> list[dict[str, Any]]:
-    """Search `tasks` within `cfg.run.max_calls` calls in all; one summary per task, by task id."""
+    """Search `tasks` within `cfg.run.max_calls` calls in all; one summary per task, by task id
+    (every pass on the same worker processes when `pool` is given)."""
     total, ceiling = cfg.run.max_calls, cfg.search.budget
     if total is None or total < len(tasks):
         raise ConfigError(f"config run.max_calls={total!r}: below one call per task ({len(tasks)} tasks)")
@@ -40,7 +42,13 @@ def search_with_call_budget(
     results: dict[str, dict[str, Any]] = {}
     while limits:
         for summary in run_tasks(
-            cfg, [by_id[t] for t in limits], paths, progress=progress, on_result=on_result, limits=limits
+            cfg,
+            [by_id[t] for t in limits],
+            paths,
+            progress=progress,
+            on_result=on_result,
+            limits=limits,
+            pool=pool,
         ):
             results[summary["task_id"]] = _merge(results.get(summary["task_id"]), summary)
         left = total - sum(r["calls"] for r in results.values())

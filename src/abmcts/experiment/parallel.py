@@ -21,6 +21,12 @@ process opens it first (settling what a killed run left open) and the progress b
 At batch size 1 every task's search is the sequential AB-MCTS loop, so trees do not depend on the
 backend or on how many tasks are in flight. Each worker process builds its model client and
 sandbox pool once; a task's result is its tree file on disk, so workers send back small summaries.
+
+Start-up (what delays the first request): the local workers are forked from a fork server that
+imports the search runtime, and litellm when a remote model is configured (~4 s), once for all of
+them; the search stage starts them before its checks (`start_workers`), and their client build is
+the models' check, so this process never imports litellm. Its own checks and the MLflow run
+(entered on a thread by the stage) overlap their start.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -337,26 +344,27 @@ def run_tasks(
     progress: bool = True,
     on_result: Callable[[dict[str, Any]], None] | None = None,
     limits: Mapping[str, int] | None = None,
+    pool: WorkerPool | None = None,
 ) -> list[dict]:
     """Search all tasks; `on_result(summary)` is called here as each task's summary arrives.
 
     `limits` caps some tasks' calls below the search budget (a pass of the run-wide call budget).
-    Call it holding the run lock: it settles what a killed run left open in the spend ledger.
+    `pool`: worker processes started earlier (`start_workers`), else they are started here when
+    the local scheduler wants more than this process. Call it holding the run lock: it settles
+    what a killed run left open in the spend ledger.
     """
-    if cfg.cache.mode != "off" and cfg.cache.executions:
-        from abmcts.sandbox.cache import open_store
-
-        open_store(cfg.cache.executions_path).close()  # created once, before the workers
+    prepare_stores(cfg)
     paths.trees.mkdir(parents=True, exist_ok=True)
     jobs = [(task, str(paths.tree(task.task_id)), (limits or {}).get(task.task_id)) for task in tasks]
     local = cfg.executor.backend not in ("dask", "ray")
-    n = local_processes(cfg, len(jobs))
     collected: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
         if local:  # the next run in this process must not reuse a stale client
             stack.callback(_close_worker_resources)
+        if pool is None:  # worker processes start first: their start-up overlaps the checks below
+            pool = stack.enter_context(start_workers(cfg, len(jobs)))
         ledger = None
-        if needs_ledger(cfg.models.specs):  # before any worker sends a request
+        if needs_ledger(cfg.models.specs):  # before any worker is given a task
             from abmcts.llm.cache import ResponseCache
 
             cache = ResponseCache(cfg.cache.path, cfg.cache.mode)
@@ -364,10 +372,7 @@ def run_tasks(
             ledger = open_ledger(paths, cache, costs)
             cache.close()
             stack.callback(ledger.close)
-        # worker processes start first: their imports (litellm ~5 s) overlap the checks below
-        workers = stack.enter_context(_LocalProcesses(cfg, jobs, n)) if local and n > 1 else None
-        if workers is None:  # (worker processes check the same first thing and report its error)
-            build_client(cfg).close()  # fail fast: unknown model, missing key, unpriced model under a cap
+        check_models(cfg, pool)
         check_caps(cfg, tasks)
         bar = stack.enter_context(
             contextlib.closing(RunProgress(len(jobs), f"search {cfg.run.name}", progress))
@@ -386,13 +391,23 @@ def run_tasks(
             if on_result is not None:
                 on_result(payload)
 
-        if workers is not None:
-            workers.collect(report)
+        if pool is not None:
+            pool.run(jobs, report)
         elif local:
             _run_here(cfg, jobs, report)
         else:
             _run_on_cluster(cfg, jobs, report)
     return sorted(collected, key=lambda r: r["task_id"])
+
+
+def check_models(cfg: RootConfig, pool: WorkerPool | None) -> None:
+    """Fail fast (unknown model, missing key, unpriced model under a cap): the worker processes
+    build their clients as they start and report the first error, so this process never imports
+    what only they need (litellm, ~4 s); without workers, this process builds one itself."""
+    if pool is not None:
+        pool.wait_ready()
+    else:
+        build_client(cfg).close()
 
 
 def recorded_costs(paths: RunPaths, tasks: list[Task]) -> dict[str, float]:
@@ -418,22 +433,15 @@ def _run_here(cfg: RootConfig, jobs: list[Job], report: Report) -> None:
     run_sync(search_tasks(cfg, next_task, tasks_in_flight(cfg, 1), LimitShare(), report))
 
 
-def _process_main(
-    cfg: RootConfig,
-    jobs: list[Job],
-    share: LimitShare,
-    inbox: Any,
-    outbox: Any,
-) -> None:
-    """A local worker process: search tasks from `inbox` (indices into `jobs`) until a None."""
+def _process_main(cfg: RootConfig, share: LimitShare, inbox: Any, outbox: Any) -> None:
+    """A local worker process: build the client and sandbox pool, say so, then search the jobs
+    from `inbox` until a None per lane."""
     try:
-
-        async def next_task() -> Job | None:
-            index = await asyncio.to_thread(inbox.get)
-            return None if index is None else jobs[index]
-
+        _worker_resources(cfg, share)  # the models' check too: an error is reported before any task
+        outbox.put(("ready", share.index))
+        jobs = _Inbox(inbox)
         in_flight = tasks_in_flight(cfg, share.n)
-        run_sync(search_tasks(cfg, next_task, in_flight, share, lambda k, p: outbox.put((k, p))))
+        run_sync(search_tasks(cfg, jobs.get, in_flight, share, lambda k, p: outbox.put((k, p))))
         outbox.put(("done", share.index))
     except BaseException as exc:
         outbox.put(("error", _portable(exc)))
@@ -447,6 +455,31 @@ def _process_main(
         os._exit(0)
 
 
+class _Inbox:
+    """The pool's job queue as seen by one worker's lanes: one thread takes a job off the shared
+    queue each time a lane asks for one (so idle processes are the ones that take work), and no
+    lane ties up a thread of the event loop's default executor while it waits (litellm needs them)."""
+
+    def __init__(self, inbox: Any) -> None:
+        self.inbox = inbox
+        self.wanted = threading.Semaphore(0)
+        self.items: asyncio.Queue[Job | None] | None = None
+
+    def _read(self, loop: asyncio.AbstractEventLoop, items: asyncio.Queue[Job | None]) -> None:
+        while True:
+            self.wanted.acquire()
+            item = self.inbox.get()
+            loop.call_soon_threadsafe(items.put_nowait, item)
+
+    async def get(self) -> Job | None:
+        if self.items is None:  # first call, on the process's event loop
+            self.items = asyncio.Queue()
+            reader = (asyncio.get_running_loop(), self.items)
+            threading.Thread(target=self._read, args=reader, name="search-inbox", daemon=True).start()
+        self.wanted.release()
+        return await self.items.get()
+
+
 def _portable(exc: BaseException) -> BaseException:
     """The exception itself if it survives pickling (our errors do), else a RuntimeError naming it."""
     try:
@@ -456,52 +489,119 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-class _LocalProcesses:
-    """`n` spawned worker processes sharing a queue of the run's tasks (context manager)."""
+@contextlib.contextmanager
+def start_workers(cfg: RootConfig, n_tasks: int) -> Iterator[WorkerPool | None]:
+    """The local scheduler's worker processes for `n_tasks` tasks, started now so their start-up
+    (imports, model clients, sandbox pools) overlaps whatever this process does next; None when
+    the tasks run in this process or on a cluster. They search nothing until `WorkerPool.run`."""
+    n = local_processes(cfg, n_tasks)
+    if cfg.executor.backend in ("dask", "ray", "sequential") or n < 2:
+        yield None
+        return
+    with WorkerPool(cfg, n) as pool:
+        yield pool
 
-    def __init__(self, cfg: RootConfig, jobs: list[Job], n: int) -> None:
-        ctx = multiprocessing.get_context("spawn")  # no fork of a process with threads (event loop, tqdm)
+
+def prepare_stores(cfg: RootConfig) -> None:
+    """Create the caches before any worker opens them, so workers never race to create a file
+    (and a damaged or missing cache is one error here)."""
+    if cfg.cache.mode == "off":
+        return
+    from abmcts.llm.cache import ResponseCache
+
+    ResponseCache(cfg.cache.path, cfg.cache.mode).close()
+    if cfg.cache.executions:
+        from abmcts.sandbox.cache import open_store
+
+        open_store(cfg.cache.executions_path).close()
+
+
+def _preload(cfg: RootConfig) -> list[str]:
+    """What the worker processes' fork server imports before it forks them (it lives as long as
+    this process, so the first pool decides; what is missing a worker imports itself)."""
+    remote = any(not backend_of(spec).in_process for spec in cfg.models.specs)
+    return [__name__, *(["abmcts.llm.preload"] if remote else [])]
+
+
+class WorkerPool:
+    """`n` worker processes sharing a queue of jobs (context manager).
+
+    Each builds its model client and sandbox pool as it starts and reports ready (or its error);
+    `run` hands them a batch of jobs and relays their reports until every job is done, so one
+    pool serves every pass of a call-budgeted search.
+    """
+
+    def __init__(self, cfg: RootConfig, n: int) -> None:
+        prepare_stores(cfg)
+        # forked from a fresh single-threaded server that imported what they need once (never from
+        # this process: it has threads), instead of each importing it again after a spawn
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(_preload(cfg))
         self.inbox, self.outbox = ctx.Queue(), ctx.Queue()
+        self.lanes = n * tasks_in_flight(cfg, n)
         self.procs = [
             ctx.Process(
                 target=_process_main,
-                args=(cfg, jobs, LimitShare(i, n), self.inbox, self.outbox),
+                args=(cfg, LimitShare(i, n), self.inbox, self.outbox),
                 name=f"abmcts-search-{i}",
                 daemon=True,
             )
             for i in range(n)
         ]
-        for i in range(len(jobs)):
-            self.inbox.put(i)
-        for _ in range(n * tasks_in_flight(cfg, n)):
-            self.inbox.put(None)  # one per lane: every lane of every process ends
-        self.running = set(range(n))
+        self.waiting = set(range(n))  # not ready yet
+        self.running = set(range(n))  # lanes not ended yet
 
-    def __enter__(self) -> _LocalProcesses:
+    def __enter__(self) -> WorkerPool:
         for proc in self.procs:
             proc.start()
         return self
 
-    def collect(self, report: Report) -> None:
-        """Pass the workers' reports on until every worker is done; raise a worker's error."""
-        while self.running:
+    def _next(self) -> tuple[str, Any]:
+        """The next report (ready, progress, task, done), noting who is ready and who ended; raises
+        a worker's error, or says which worker died without one."""
+        while True:
             try:
                 kind, payload = self.outbox.get(timeout=1.0)
+                break
             except queue.Empty:
                 dead = [p for i, p in enumerate(self.procs) if i in self.running and not p.is_alive()]
                 if dead:
                     raise AbmctsError(
                         f"search worker {dead[0].name} died (exit code {dead[0].exitcode}); rerun to resume"
                     ) from None
-                continue
-            if kind == "error":
-                raise payload
-            if kind == "done":
-                self.running.discard(payload)
-            else:
-                report(kind, payload)
+        if kind == "error":
+            raise payload
+        if kind == "ready":
+            self.waiting.discard(payload)
+        elif kind == "done":
+            self.running.discard(payload)
+        return kind, payload
 
-    def __exit__(self, *exc: object) -> None:
+    def wait_ready(self) -> None:
+        """Return once every worker has built its client and sandbox pool; raise the first error."""
+        while self.waiting:
+            self._next()  # nothing but readiness (or an error) comes before the first job
+
+    def run(self, jobs: list[Job], report: Report) -> None:
+        """Search `jobs` on the workers, passing their reports on until every job's summary is in."""
+        for job in jobs:
+            self.inbox.put(job)
+        left = len(jobs)
+        while left:
+            kind, payload = self._next()
+            if kind in ("task", "progress"):
+                left -= kind == "task"
+                report(kind, payload)
+            elif not self.running:
+                raise AbmctsError(f"search workers ended with {left} task(s) left; rerun to resume")
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:  # every lane ends, the workers close their caches and exit
+            for _ in range(self.lanes):
+                self.inbox.put(None)
+            with contextlib.suppress(AbmctsError):
+                while self.running:
+                    self._next()
         for proc in self.procs:
             if proc.is_alive() and self.running:  # stopped early (an error here or in a worker)
                 proc.terminate()

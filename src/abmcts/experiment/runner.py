@@ -241,9 +241,12 @@ class TaskSearch:
         while len(self.nodes) < limit and not (self.call_limit is not None and settled(self.nodes)):
             batch = min(self.settings.batch_size, limit - len(self.nodes))
             t0 = clock()
-            # a client with a spend ledger may refuse the batch: keep what to roll back to
+            # a client with a spend ledger may refuse the batch: keep what to roll back to (a fork
+            # is O(1): the old state keeps reading as it was while the new one is changed)
             capped = getattr(self.client, "account", None) is not None
-            before = (self.tree.to_dict(), self._request_counts.copy()) if capped else None
+            before = (self.tree, self._request_counts.copy()) if capped else None
+            if capped:
+                self.tree = self.tree.fork()
             self.tree, trials = self.algo.ask_batch(self.tree, batch, self.models)
             t1 = clock()
             prompts = []
@@ -265,7 +268,7 @@ class TaskSearch:
             except SpendStopped as stop:  # not admitted by the spend caps: stop here, as if never asked
                 if before is None:  # only a client with a spend account stops
                     raise
-                self.tree, self._request_counts = self.algo.load_tree(before[0]), before[1]
+                self.tree, self._request_counts = before
                 self.stop_reason = stop.reason
                 break
             timings["search"] += t1 - t0

@@ -22,6 +22,7 @@ nothing, so they have no entries.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import sqlite3
@@ -130,6 +131,32 @@ class Refusal:
     n_open: int
 
 
+@dataclass(frozen=True)
+class Reserve:
+    """A reservation of drafts (all or none) under the caps, as one op of `SpendLedger.commit`."""
+
+    drafts: tuple[Draft, ...]
+    run_cap: float | None = None
+    task_cap: float | None = None
+
+    @property
+    def need(self) -> float:
+        return sum(d.worst or 0.0 for d in self.drafts)
+
+    @property
+    def tasks(self) -> set[str]:
+        """The tasks whose search cap applies (the judge's calls are no task's spend)."""
+        return {d.task for d in self.drafts if d.stage == SEARCH and d.task is not None}
+
+
+@dataclass(frozen=True)
+class Settle:
+    """An entry settled to its bill, as one op of `SpendLedger.commit`."""
+
+    entry_id: int
+    bill: Bill
+
+
 def owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -183,36 +210,76 @@ class SpendLedger:
         self, drafts: Sequence[Draft], run_cap: float | None = None, task_cap: float | None = None
     ) -> list[int] | Refusal:
         """Open one entry per draft if their worst cases fit under both caps (all or none)."""
-        if not drafts:
-            return []
-        blocked = self.blocked()
-        for draft in drafts:
-            if draft.model in blocked:
-                return Refusal(OVER_MAX_TOKENS, 0.0, 0.0, 0)
-        need = sum(d.worst or 0.0 for d in drafts)
-        tasks = {d.task for d in drafts if d.stage == SEARCH and d.task is not None}
-        refusal = self._refusal(self._connect(), need, run_cap, task_cap, tasks)
-        if refusal is not None:  # decided without the write lock (waiting lanes poll this)
-            return refusal
+        return self.commit([Reserve(tuple(drafts), run_cap, task_cap)])[0]
 
-        def insert(conn: sqlite3.Connection) -> list[int] | Refusal:
-            late = self._refusal(conn, need, run_cap, task_cap, tasks)
-            if late is not None:
-                return late
+    def settle(self, entry_id: int, bill: Bill) -> None:
+        self.commit([Settle(entry_id, bill)])
+
+    def commit(self, ops: Sequence[Reserve | Settle]) -> list[list[int] | Refusal | None]:
+        """Reservations and settlements, in order, in one transaction: one wait on the disk for all.
+
+        Each reservation is decided as `reserve` decides it alone, seeing the ops before it;
+        a settlement's result is None. A reservation that cannot fit is refused without the
+        write lock (waiting lanes poll); if every op is such, nothing is written.
+        """
+        results: list[list[int] | Refusal | None] = [None] * len(ops)
+        todo = []
+        blocked = self.blocked() if any(isinstance(op, Reserve) for op in ops) else {}
+        for i, op in enumerate(ops):
+            if isinstance(op, Reserve) and not op.drafts:
+                results[i] = []
+                continue
+            if isinstance(op, Reserve):
+                early = self._early_refusal(op, blocked)
+                if early is not None:
+                    results[i] = early
+                    continue
+            todo.append(i)
+        if not todo:
+            return results
+
+        def apply(conn: sqlite3.Connection) -> None:
             now, owner = time.time(), owner_id()
-            return [
-                cast(  # set by every INSERT (typeshed allows None)
-                    int,
+            for i in todo:
+                op = ops[i]
+                if isinstance(op, Settle):
+                    bill = op.bill
                     conn.execute(
-                        "INSERT INTO entries (stage, task, model, key, attempt, worst, max_tokens, owner,"
-                        " reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (d.stage, d.task, d.model, d.key, d.attempt, d.worst, d.max_tokens, owner, now),
-                    ).lastrowid,
+                        "UPDATE entries SET billed = ?, prompt_tokens = ?, completion_tokens = ?, flag = ?,"
+                        " settled_at = ? WHERE id = ?",
+                        (
+                            bill.billed,
+                            bill.prompt_tokens,
+                            bill.completion_tokens,
+                            bill.flag,
+                            now,
+                            op.entry_id,
+                        ),
+                    )
+                    continue
+                late = self._refusal(conn, op.need, op.run_cap, op.task_cap, op.tasks)
+                results[i] = (
+                    late
+                    if late is not None
+                    else [
+                        conn.execute(
+                            "INSERT INTO entries (stage, task, model, key, attempt, worst, max_tokens, owner,"
+                            " reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (d.stage, d.task, d.model, d.key, d.attempt, d.worst, d.max_tokens, owner, now),
+                        ).lastrowid
+                        for d in op.drafts
+                    ]
                 )
-                for d in drafts
-            ]
 
-        return self._write(insert)
+        self._write(apply)
+        return results
+
+    def _early_refusal(self, op: Reserve, blocked: Mapping[str, str]) -> Refusal | None:
+        if any(d.model in blocked for d in op.drafts):
+            return Refusal(OVER_MAX_TOKENS, 0.0, 0.0, 0)
+        if op.run_cap is None and op.task_cap is None:
+            return None
+        return self._refusal(self._connect(), op.need, op.run_cap, op.task_cap, op.tasks)
 
     @staticmethod
     def _refusal(
@@ -234,15 +301,6 @@ class SpendLedger:
             if spent + need > run_cap:
                 return Refusal(RUN_CAP, run_cap - spent, need, n_open)
         return None
-
-    def settle(self, entry_id: int, bill: Bill) -> None:
-        self._write(
-            lambda conn: conn.execute(
-                "UPDATE entries SET billed = ?, prompt_tokens = ?, completion_tokens = ?, flag = ?,"
-                " settled_at = ? WHERE id = ?",
-                (bill.billed, bill.prompt_tokens, bill.completion_tokens, bill.flag, time.time(), entry_id),
-            )
-        )
 
     def block(self, model: str, detail: str) -> bool:
         """Send nothing more to `model` in this run; True when it was not blocked yet."""
@@ -331,9 +389,12 @@ class SpendLedger:
 class SpendAccount:
     """A process's side of the ledger: the caps, waiting for room, and the calls' bills.
 
-    The ledger's SQLite work (a commit waits on the disk) runs on one thread of its own, off the
-    event loop. A reservation that does not fit waits while other reservations are open (their
-    requests may bill less than their worst case); it is refused only when nothing is open.
+    The ledger's SQLite work (a commit waits ~4 ms on the disk) runs on one thread of its own,
+    off the event loop. Reservations and settlements that arrive while it commits are committed
+    together next (group commit): one wait on the disk for many requests, so the ledger keeps up
+    with hundreds of requests a second, and each request still leaves only after its
+    reservation is on disk. A reservation that does not fit waits while other reservations are
+    open (their requests may bill less than their worst case); it is refused only when nothing is open.
     """
 
     def __init__(
@@ -347,6 +408,33 @@ class SpendAccount:
         self.ledger, self.run_cap, self.task_cap, self.stage = ledger, run_cap, task_cap, stage
         self.poll_s = poll_s
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spend-ledger")
+        self._lock = threading.Lock()
+        self._pending: list[tuple[Reserve | Settle, asyncio.Future]] = []
+
+    async def _commit(self, op: Reserve | Settle) -> Any:
+        """`op`'s result, committed with whatever else is waiting when the ledger thread is free."""
+        future = asyncio.get_running_loop().create_future()
+        with self._lock:
+            self._pending.append((op, future))
+            first = len(self._pending) == 1
+        if first:  # else a commit is already queued and will take this op too
+            self._pool.submit(self._commit_pending)
+        return await future
+
+    def _commit_pending(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+        try:
+            outcome: list[Any] | BaseException = self.ledger.commit([op for op, _ in batch])
+        except BaseException as exc:  # every op of the batch gets the error
+            outcome = exc
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
+        for i, (_, future) in enumerate(batch):
+            result = outcome if isinstance(outcome, BaseException) else outcome[i]
+            by_loop.setdefault(future.get_loop(), []).append((future, result))
+        for loop, done in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a loop closed meanwhile: nobody is waiting
+                loop.call_soon_threadsafe(_resolve, done)
 
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
@@ -354,7 +442,7 @@ class SpendAccount:
     async def admit(self, drafts: Sequence[Draft]) -> list[int]:
         """Entry ids for the drafts (reserved together), once they fit; SpendStopped if they never will."""
         while True:
-            outcome = await self._off_loop(self.ledger.reserve, drafts, self.run_cap, self.task_cap)
+            outcome = await self._commit(Reserve(tuple(drafts), self.run_cap, self.task_cap))
             if not isinstance(outcome, Refusal):
                 return outcome
             if outcome.n_open == 0 or outcome.reason == OVER_MAX_TOKENS:
@@ -367,7 +455,7 @@ class SpendAccount:
         over = limit is not None and used is not None and used > limit
         if over:
             bill = Bill(bill.billed, bill.prompt_tokens, used, OVER_MAX_TOKENS)
-        await self._off_loop(self.ledger.settle, entry_id, bill)
+        await self._commit(Settle(entry_id, bill))
         if over:
             detail = (
                 f"model {draft.model!r} billed {used} completion tokens for a request limited to "
@@ -379,6 +467,16 @@ class SpendAccount:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self.ledger.close()
+
+
+def _resolve(done: list[tuple[asyncio.Future, Any]]) -> None:
+    for future, result in done:
+        if future.done():  # its caller was cancelled
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
 
 
 def _refusal_detail(refusal: Refusal, drafts: Sequence[Draft], account: SpendAccount) -> str:

@@ -7,6 +7,8 @@ scrubbed from every error message; they are never stored or logged.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -16,6 +18,7 @@ from typing import Any
 
 from abmcts.errors import LLMError
 from abmcts.llm.backends import Answer
+from abmcts.llm.litellm_lean import make_lean
 from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
 from abmcts.llm.spec import ModelSpec
 
@@ -25,7 +28,10 @@ _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 # litellm's failures without a provider error response: the request may have been answered and billed
 _MAYBE_BILLED = frozenset({"Timeout", "APITimeoutError", "APIConnectionError", "APIResponseValidationError"})
 
+_WARM_UP = [{"role": "user", "content": "warm-up"}]
+
 _litellm: ModuleType | None = None
+_UNPRICED: set[tuple[str, str | None]] = set()  # (model, answering model) litellm has no price for
 _import_lock = threading.Lock()
 
 
@@ -50,8 +56,26 @@ def load_litellm() -> ModuleType:
             litellm.set_verbose = False
             for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):  # per-call INFO lines flood stdout
                 logging.getLogger(name).setLevel(logging.WARNING)
+            make_lean(litellm)
+            _warm_up(litellm)
             _litellm = litellm
     return _litellm
+
+
+def _warm_up(litellm: ModuleType) -> None:
+    """One mock call (nothing is sent): litellm imports ~40 more modules at its first call
+    (~1 s of pydantic models), which would otherwise delay the run's first request."""
+
+    async def mock() -> None:
+        await litellm.acompletion(model="openai/abmcts-warm-up", messages=_WARM_UP, mock_response="ok")
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # only a head start: the real first call imports what is missing
+            asyncio.run(mock())
+
+    thread = threading.Thread(target=run, name="litellm-warm-up")  # its own event loop, whoever calls us
+    thread.start()
+    thread.join()
 
 
 def check_remote(spec: ModelSpec) -> None:
@@ -114,7 +138,7 @@ async def acall_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> Answe
     elif configured is not None:
         cost = prompt_tokens * configured[0] + completion_tokens * configured[1]
     else:
-        cost = _cost(litellm, response)
+        cost = _cost(litellm, spec, response)
     if not text or not text.strip():  # billed all the same (e.g. a `<think>` block and nothing after it)
         usage_billed = (prompt_tokens, completion_tokens, cost) if reported else None
         raise CallFailure("EmptyContent", "the model returned no text", billed=True, usage=usage_billed)
@@ -130,13 +154,30 @@ def strip_reasoning(text: str) -> str:
     return "" if end < 0 else head[end + len(_THINK_CLOSE) :].lstrip("\n")
 
 
-def _cost(litellm: ModuleType, response: Any) -> float:
-    """USD from litellm's price map; 0 for models it has no price for (local servers)."""
+def _cost(litellm: ModuleType, spec: ModelSpec, response: Any) -> float:
+    """USD from litellm's price map; 0 for models it has no price for (local servers).
+
+    Finding that a model has no price takes litellm ~1 ms of lookups, so a (model, answering
+    model) pair it has no price for at all is remembered as such."""
+    pair = (spec.model, getattr(response, "model", None))
+    if pair in _UNPRICED:
+        return 0.0
     try:
         cost = float(litellm.completion_cost(completion_response=response) or 0.0)
     except Exception:  # unknown price: litellm raises; never let accounting crash a call
+        if _no_price(litellm, spec.model):
+            _UNPRICED.add(pair)
         return 0.0
     return cost if cost >= 0 else 0.0
+
+
+def _no_price(litellm: ModuleType, model: str) -> bool:
+    """litellm has no price for `model` at any size (not just for this answer)."""
+    try:
+        litellm.cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+    except Exception:
+        return True
+    return False
 
 
 def _failure(exc: Exception, api_key: str | None) -> CallFailure:

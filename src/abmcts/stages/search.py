@@ -11,9 +11,10 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from abmcts.arc.task import Task
+from abmcts.experiment.background import entered_in_background
 from abmcts.experiment.callbudget import search_with_call_budget
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.parallel import build_client, run_tasks, sum_counts
+from abmcts.experiment.parallel import WorkerPool, check_models, run_tasks, start_workers, sum_counts
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, run_provenance, tree_settings
 from abmcts.experiment.rundata import load_run_tasks
@@ -43,12 +44,12 @@ def check_existing_trees(cfg: RootConfig, tasks: dict[str, Task], paths: RunPath
                 ensure_tree_settings(tree, tree_settings(cfg, task), f"tree checkpoint {path}")
 
 
-def check_before_work(cfg: RootConfig, tasks: list[Task]) -> None:
+def check_before_work(cfg: RootConfig, tasks: list[Task], pool: WorkerPool | None = None) -> None:
     """Everything the config can still get wrong, checked before any work or MLflow run: the
-    kernel's confinement, the models (offline names, keys, prices and max_tokens under a cap) and
-    the caps against one call's worst case."""
+    kernel's confinement, the models (offline names, keys, prices and max_tokens under a cap; in
+    the worker processes when there are some) and the caps against one call's worst case."""
     preflight(cfg.sandbox.allow_unconfined)
-    build_client(cfg).close()
+    check_models(cfg, pool)
     check_caps(cfg, tasks)
 
 
@@ -75,23 +76,28 @@ def _locked_search(cfg: RootConfig, progress: bool, monitor: Monitor | None) -> 
     tasks = load_run_tasks(cfg)
     check_task_ids(cfg, list(tasks))
     check_existing_trees(cfg, tasks, paths)
-    check_before_work(cfg, list(tasks.values()))
-    with run_lock(paths.run_dir, "search"):
-        record_task_ids(cfg, list(tasks))
-        with (monitor or _unwatched)(cfg) as on_result:
-            return _search(cfg, tasks, paths, progress, on_result)
-
-
-def _unwatched(cfg: RootConfig) -> AbstractContextManager[None]:
-    return nullcontext()
+    # the worker processes start first: their start-up (imports, model clients) overlaps the checks
+    with start_workers(cfg, len(tasks)) as pool:
+        check_before_work(cfg, list(tasks.values()), pool)
+        with run_lock(paths.run_dir, "search"):
+            record_task_ids(cfg, list(tasks))
+            # the monitor's setup (an MLflow run and its database) runs beside the search's start
+            watch = entered_in_background(monitor(cfg)) if monitor is not None else nullcontext()
+            with watch as on_result:
+                return _search(cfg, tasks, paths, progress, on_result, pool)
 
 
 def _search(
-    cfg: RootConfig, tasks: dict[str, Task], paths: RunPaths, progress: bool, on_result: OnResult | None
+    cfg: RootConfig,
+    tasks: dict[str, Task],
+    paths: RunPaths,
+    progress: bool,
+    on_result: OnResult | None,
+    pool: WorkerPool | None,
 ) -> dict[str, Any]:
     start = time.perf_counter()
     search = run_tasks if cfg.run.max_calls is None else search_with_call_budget
-    results = search(cfg, list(tasks.values()), paths, progress=progress, on_result=on_result)
+    results = search(cfg, list(tasks.values()), paths, progress=progress, on_result=on_result, pool=pool)
     record_run_config(cfg, paths)  # after the checks run_tasks makes first (models, keys, caches)
     summary = {
         "tasks": len(results),
