@@ -81,7 +81,6 @@ class ProgramRun:
         return next((e for e in self.errors or () if e), None)
 
 
-
 def score_program(task: Task, results: list[ExecResult], reward_kind: str) -> ProgramRun:
     """A program's sandbox results on `program_inputs(task)`, scored on the train demonstrations."""
     outputs = [r.output for r in results]

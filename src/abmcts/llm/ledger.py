@@ -210,7 +210,9 @@ class SpendLedger:
         self, drafts: Sequence[Draft], run_cap: float | None = None, task_cap: float | None = None
     ) -> list[int] | Refusal:
         """Open one entry per draft if their worst cases fit under both caps (all or none)."""
-        return self.commit([Reserve(tuple(drafts), run_cap, task_cap)])[0]
+        result = self.commit([Reserve(tuple(drafts), run_cap, task_cap)])[0]
+        assert result is not None  # a reservation's result is its entries or a refusal, never None
+        return result
 
     def settle(self, entry_id: int, bill: Bill) -> None:
         self.commit([Settle(entry_id, bill)])
@@ -262,11 +264,24 @@ class SpendLedger:
                     late
                     if late is not None
                     else [
-                        conn.execute(
-                            "INSERT INTO entries (stage, task, model, key, attempt, worst, max_tokens, owner,"
-                            " reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (d.stage, d.task, d.model, d.key, d.attempt, d.worst, d.max_tokens, owner, now),
-                        ).lastrowid
+                        cast(  # set by every INSERT (typeshed allows None)
+                            int,
+                            conn.execute(
+                                "INSERT INTO entries (stage, task, model, key, attempt, worst, max_tokens,"
+                                " owner, reserved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (
+                                    d.stage,
+                                    d.task,
+                                    d.model,
+                                    d.key,
+                                    d.attempt,
+                                    d.worst,
+                                    d.max_tokens,
+                                    owner,
+                                    now,
+                                ),
+                            ).lastrowid,
+                        )
                         for d in op.drafts
                     ]
                 )
