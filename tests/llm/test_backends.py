@@ -20,7 +20,7 @@ PRICED = {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6}
 def test_the_built_in_kinds_answer_what_the_model_string_decided():
     offline = ModelSpec(name="geo", model="offline/geometry", **PRICED)  # a price an offline model ignores
     remote = ModelSpec(name="r", model="openai/some-model", params={"max_tokens": 10}, timeout_s=90, **PRICED)
-    assert BACKENDS.names() == ["litellm", "offline"]
+    assert BACKENDS.names() == ["litellm", "offline", "openai_compatible"]
     free, billed = backend_of(offline), backend_of(remote)
     assert (free.billed, free.in_process, billed.billed, billed.in_process) == (False, True, True, False)
     assert free.cost(offline, 1000, 1000) == 0.0 and worst_case_cost(offline, msgs()) == 0.0

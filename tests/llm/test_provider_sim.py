@@ -88,7 +88,7 @@ def test_a_configured_price_prices_a_model_litellm_does_not_know():
 
 
 def test_unclosed_think_block_is_no_answer():
-    from abmcts.llm.remote import strip_reasoning
+    from abmcts.llm.backends import strip_reasoning
 
     assert strip_reasoning("<think>still thinking ```python\ndef transform(g): ...") == ""
     assert strip_reasoning("  <think>a</think>\n\nanswer") == "answer"

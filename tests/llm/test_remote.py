@@ -1,4 +1,5 @@
-"""The litellm path against the loopback fault server: retries, backoff, budgets, caching, key hygiene."""
+"""Both remote kinds (litellm, openai_compatible) against the loopback fault server: retries,
+backoff, budgets, caching, key hygiene; every test runs once per kind."""
 
 import json
 import os
@@ -12,15 +13,32 @@ from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
 from llm_helpers import msgs
 
+REMOTE_KINDS = ["litellm", "openai_compatible"]
+
+
+@pytest.fixture(autouse=True, params=REMOTE_KINDS)
+def kind(request, monkeypatch):
+    """The backend kind `fault_client` (and the canary script) builds its model with."""
+    monkeypatch.setenv("ABMCTS_TEST_KIND", request.param)
+    return request.param
+
 
 def fault_client(srv, cache=None, retry=None, **spec_kw):
+    backend = os.environ["ABMCTS_TEST_KIND"]
     spec = ModelSpec(
-        **{"name": "f", "model": "openai/fault", "api_base": srv.api_base, "timeout_s": 2.0, **spec_kw}
+        **{
+            "name": "f",
+            "model": "openai/fault",
+            "api_base": srv.api_base,
+            "timeout_s": 2.0,
+            "backend": backend,
+            **spec_kw,
+        }
     )
     return LLMClient({"f": spec}, cache, retry or RetryPolicy(max_retries=3, base_delay_s=0.01, jitter=0.0))
 
 
-def test_success_records_usage_and_is_replayable_with_server_gone(tmp_path):
+def test_success_records_usage_and_is_replayable_with_server_gone(tmp_path, kind):
     path = tmp_path / "c.sqlite"
     with ProviderSimulator() as srv:
         c = fault_client(srv, ResponseCache(path)).complete("f", msgs("hello world!"), 0)
@@ -28,7 +46,7 @@ def test_success_records_usage_and_is_replayable_with_server_gone(tmp_path):
         assert c.prompt_tokens == len("hello world!") // 4 and c.completion_tokens == len(c.text) // 4
         assert c.cost == 0.0 and c.latency_s > 0
         api_base = srv.api_base
-    spec = ModelSpec(name="f", model="openai/fault", api_base=api_base, timeout_s=2.0)
+    spec = ModelSpec(name="f", model="openai/fault", api_base=api_base, timeout_s=2.0, backend=kind)
     again = LLMClient({"f": spec}, ResponseCache(path, mode="replay")).complete("f", msgs("hello world!"), 0)
     assert again.cached and again.text == c.text and again.latency_s == c.latency_s
 
@@ -106,11 +124,14 @@ def test_answer_without_code_is_a_valid_response(tmp_path):
 
 
 CANARY_SCRIPT = """
-import sys
+import os, sys
 from abmcts.llm import LLMClient, ModelSpec, ResponseCache, RetryPolicy
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 with ProviderSimulator(ProviderConfig(rate_500=0.5, rate_429=0.2, seed=3)) as srv:
-    spec = ModelSpec(name="f", model="openai/fault", api_base=srv.api_base, api_key_env="ABMCTS_CANARY_KEY")
+    spec = ModelSpec(
+        name="f", model="openai/fault", api_base=srv.api_base, api_key_env="ABMCTS_CANARY_KEY",
+        backend=os.environ["ABMCTS_TEST_KIND"],
+    )
     client = LLMClient({"f": spec}, ResponseCache(sys.argv[1]), RetryPolicy(max_retries=1, base_delay_s=0.0))
     for c in client.complete_many([("f", [{"role": "user", "content": f"q{i}"}], 0) for i in range(6)]):
         print(c)

@@ -519,8 +519,8 @@ def prepare_stores(cfg: RootConfig) -> None:
 def _preload(cfg: RootConfig) -> list[str]:
     """What the worker processes' fork server imports before it forks them (it lives as long as
     this process, so the first pool decides; what is missing a worker imports itself)."""
-    remote = any(not backend_of(spec).in_process for spec in cfg.models.specs)
-    return [__name__, *(["abmcts.llm.preload"] if remote else [])]
+    kinds = {spec.backend_name: backend_of(spec) for spec in cfg.models.specs}
+    return [__name__, *sorted({module for kind in kinds.values() for module in kind.preload})]
 
 
 class WorkerPool:

@@ -17,14 +17,13 @@ from types import ModuleType
 from typing import Any
 
 from abmcts.errors import LLMError
-from abmcts.llm.backends import Answer
+from abmcts.llm.backends import Answer, strip_reasoning
 from abmcts.llm.litellm_lean import make_lean
 from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
 from abmcts.llm.spec import ModelSpec
 
 # Local OpenAI-compatible servers (llama.cpp, vLLM) need *some* key in the request but ignore it.
 PLACEHOLDER_KEY = "no-key"
-_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 # litellm's failures without a provider error response: the request may have been answered and billed
 _MAYBE_BILLED = frozenset({"Timeout", "APITimeoutError", "APIConnectionError", "APIResponseValidationError"})
 
@@ -143,15 +142,6 @@ async def acall_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> Answe
         usage_billed = (prompt_tokens, completion_tokens, cost) if reported else None
         raise CallFailure("EmptyContent", "the model returned no text", billed=True, usage=usage_billed)
     return Answer(text, prompt_tokens, completion_tokens, cost, usage=reported)
-
-
-def strip_reasoning(text: str) -> str:
-    """The answer after a leading `<think>...</think>` block; "" if the block never closes (cut off)."""
-    head = text.lstrip()
-    if not head.startswith(_THINK_OPEN):
-        return text
-    end = head.find(_THINK_CLOSE)
-    return "" if end < 0 else head[end + len(_THINK_CLOSE) :].lstrip("\n")
 
 
 def _cost(litellm: ModuleType, spec: ModelSpec, response: Any) -> float:

@@ -37,6 +37,19 @@ class Answer(NamedTuple):
     usage: bool = True
 
 
+_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+
+
+def strip_reasoning(text: str) -> str:
+    """The answer after a leading `<think>...</think>` block (DeepSeek-R1 served raw: code inside
+    the reasoning is not the answer's code); "" if the block never closes (cut off)."""
+    head = text.lstrip()
+    if not head.startswith(_THINK_OPEN):
+        return text
+    end = head.find(_THINK_CLOSE)
+    return "" if end < 0 else head[end + len(_THINK_CLOSE) :].lstrip("\n")
+
+
 class OfflineModel(Protocol):
     """An in-process program writer: deterministic for a given seed, reads only the messages."""
 
@@ -69,6 +82,7 @@ class BackendKind(Protocol):
 
     billed: bool  # calls cost money: the spend ledger reserves them, a cost cap needs a price and max_tokens
     in_process: bool  # CPU-bound in this process: runs on the client's pool, adds no searches in flight
+    preload: tuple[str, ...]  # modules the search's fork server imports once for every worker process
 
     def check(self, spec: ModelSpec, context: BackendContext) -> list[str]:
         """Every problem with `spec` found without calling out (run at config validation)."""
@@ -108,6 +122,7 @@ class RemoteKind:
 
     billed = True
     in_process = False
+    preload: tuple[str, ...] = ()
 
     def check(self, spec: ModelSpec, context: BackendContext) -> list[str]:
         return []
@@ -134,6 +149,7 @@ class InProcessKind:
 
     billed = False
     in_process = True
+    preload: tuple[str, ...] = ()
 
     def model(self, spec: ModelSpec, context: BackendContext) -> OfflineModel:
         raise NotImplementedError

@@ -29,6 +29,10 @@ class LitellmTransport:
 
 
 class LitellmKind(RemoteKind):
+    preload: tuple[str, ...] = (
+        "abmcts.llm.preload",
+    )  # litellm imported, configured and warmed up (~4 s of CPU)
+
     def open(self, spec: ModelSpec, context: BackendContext) -> Transport:
         if not context.replay:  # a replay never calls out, so it needs no key
             from abmcts.llm.remote import check_remote

@@ -1,0 +1,224 @@
+"""Any server speaking OpenAI's chat-completions API, called over HTTP directly (httpx), not litellm.
+
+Why a second remote kind: litellm's import is ~4 s of CPU and its per-call path 6-7 ms, which
+delay a run's first request and bound an API-bound search on a laptop; this kind imports httpx
+(~0.1 s) and spends well under a millisecond of its own per call. It covers OpenAI, OpenRouter,
+DeepSeek, Gemini's OpenAI endpoint and local servers (llama.cpp, vLLM); litellm stays the kind
+for everything else. Opt in per model with `backend: openai_compatible`.
+
+The model string is litellm's (`<provider>/<name>`), so trees, caches and prices are the same
+whichever kind calls it; the request names `<name>`. `api_base` defaults per provider
+(`DEFAULT_API_BASES`); the key comes from `api_key_env`, else the provider's usual variable, else
+(a local server, `api_base` set) a placeholder. Sampling params go into the request body as they
+are: litellm's own (`drop_params`) are refused. Prices: the spec's, else litellm's bundled map read
+as JSON (`abmcts.llm.price_map`), else the model is unpriced (0, and refused under a cost cap).
+Failures are named and judged billed or not as on the litellm path (`abmcts.llm.remote`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from abmcts.errors import ConfigError, LLMError
+from abmcts.llm.backends import Answer, BackendContext, BackendKind, RemoteKind, Transport, strip_reasoning
+from abmcts.llm.price_map import token_prices
+from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
+from abmcts.llm.spec import ModelSpec
+
+DEFAULT_API_BASES = {
+    "openai": "https://api.openai.com/v1",
+    "openrouter": "https://openrouter.ai/api/v1",
+    "deepseek": "https://api.deepseek.com/v1",
+    "gemini": "https://generativelanguage.googleapis.com/v1beta/openai",
+}
+DEFAULT_KEY_ENVS = {
+    "openai": "OPENAI_API_KEY",
+    "openrouter": "OPENROUTER_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+}
+LITELLM_ONLY_PARAMS = frozenset(
+    {"drop_params", "additional_drop_params", "mock_response", "custom_llm_provider"}
+)
+PLACEHOLDER_KEY = "no-key"  # local servers need some key in the request but ignore it
+# the OpenAI SDK's names for an error status (the litellm path reports the same names)
+STATUS_KINDS = {
+    400: "BadRequestError",
+    401: "AuthenticationError",
+    403: "PermissionDeniedError",
+    404: "NotFoundError",
+    409: "ConflictError",
+    422: "UnprocessableEntityError",
+    429: "RateLimitError",
+}
+
+
+def provider_of(spec: ModelSpec) -> str:
+    return spec.model.partition("/")[0] if "/" in spec.model else ""
+
+
+def request_model(spec: ModelSpec) -> str:
+    """What the request names: the model string without its provider prefix."""
+    return spec.model.partition("/")[2] or spec.model
+
+
+def api_base_of(spec: ModelSpec) -> str | None:
+    return (spec.api_base or DEFAULT_API_BASES.get(provider_of(spec)) or "").rstrip("/") or None
+
+
+def key_env_of(spec: ModelSpec) -> str | None:
+    return spec.api_key_env or (None if spec.api_base else DEFAULT_KEY_ENVS.get(provider_of(spec)))
+
+
+@dataclass
+class OpenAICompatibleTransport:
+    """POST `<api_base>/chat/completions`, one httpx client per event loop (connections reused)."""
+
+    spec: ModelSpec
+    url: str
+    key_env: str | None
+    timed = True
+    _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+
+    def _client(self) -> Any:
+        import httpx
+
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            # as many connections as calls in flight: the client's own limits bound those
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=self.spec.max_concurrency)
+            client = httpx.AsyncClient(limits=limits, timeout=self.spec.timeout_s)
+            self._clients[loop] = client
+        return client
+
+    async def call(self, messages: list[dict[str, Any]], key: str) -> Answer:
+        import httpx
+
+        api_key = os.environ.get(self.key_env, "") if self.key_env else PLACEHOLDER_KEY
+        body = {"model": request_model(self.spec), "messages": messages, **self.spec.params}
+        try:
+            response = await self._client().post(
+                self.url, json=body, headers={"Authorization": f"Bearer {api_key}"}
+            )
+        except httpx.TimeoutException as exc:
+            raise CallFailure(
+                "Timeout", _scrub(f"no answer in {self.spec.timeout_s:g} s ({exc})", api_key), billed=None
+            ) from None
+        except httpx.ConnectError as exc:  # nothing reached the provider
+            raise CallFailure("APIConnectionError", _scrub(str(exc), api_key), billed=False) from None
+        except httpx.HTTPError as exc:  # the connection broke after the request went out
+            raise CallFailure("APIConnectionError", _scrub(str(exc), api_key), billed=None) from None
+        if response.status_code >= 400:
+            raise _status_failure(response, api_key)
+        return self._answer(response.content)
+
+    def _answer(self, content: bytes) -> Answer:
+        try:
+            data = json.loads(content)
+            message = data["choices"][0]["message"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            # a cut-off or malformed body: the provider may have generated (and billed) the answer
+            raise CallFailure(
+                "APIResponseValidationError", "the answer is not a chat completion", billed=None
+            ) from None
+        text = message.get("content") if isinstance(message, dict) else None
+        text = strip_reasoning(text) if isinstance(text, str) else None
+        usage = data.get("usage") if isinstance(data, dict) else None
+        usage = usage if isinstance(usage, dict) else {}
+        prompt_tokens, completion_tokens = (
+            _tokens(usage.get("prompt_tokens")),
+            _tokens(usage.get("completion_tokens")),
+        )
+        reported = prompt_tokens > 0 or completion_tokens > 0
+        cost = answer_cost(self.spec, prompt_tokens, completion_tokens) if reported else 0.0
+        if not text or not text.strip():
+            usage_billed = (prompt_tokens, completion_tokens, cost) if reported else None
+            raise CallFailure("EmptyContent", "the model returned no text", billed=True, usage=usage_billed)
+        return Answer(text, prompt_tokens, completion_tokens, cost, usage=reported)
+
+
+def answer_cost(spec: ModelSpec, prompt_tokens: int, completion_tokens: int) -> float:
+    """An answer's recorded cost: 0 for a model with no price (a local server), as on the litellm path."""
+    try:
+        return BACKEND.cost(spec, prompt_tokens, completion_tokens)
+    except ConfigError:
+        return 0.0
+
+
+def _tokens(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _scrub(message: str, api_key: str) -> str:
+    if api_key and api_key != PLACEHOLDER_KEY:
+        message = message.replace(api_key, "***")
+    return short_message(message)
+
+
+def _status_failure(response: Any, api_key: str) -> CallFailure:
+    """An error status: the provider's own error body bills nothing; anything else may have."""
+    status = response.status_code
+    kind = STATUS_KINDS.get(status, "InternalServerError" if status >= 500 else "APIStatusError")
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    detail = error.get("message") if isinstance(error, dict) else error
+    message = f"status {status}: {detail if detail else response.text[:200]}"
+    return CallFailure(
+        kind=kind,
+        message=_scrub(message, api_key),
+        retryable=is_retryable_status(status),
+        retry_after_s=parse_retry_after(response.headers.get("retry-after")),
+        billed=False if status == 429 or isinstance(body, dict) else None,
+    )
+
+
+class OpenAICompatibleKind(RemoteKind):
+    preload: tuple[str, ...] = ("httpx",)
+
+    def check(self, spec: ModelSpec, context: BackendContext) -> list[str]:
+        where = f"model {spec.name!r} ({spec.model})"
+        problems = []
+        if api_base_of(spec) is None:
+            known = ", ".join(sorted(DEFAULT_API_BASES))
+            problems.append(
+                f"{where}: set api_base (no default for provider {provider_of(spec)!r}; known: {known})"
+            )
+        clash = sorted(LITELLM_ONLY_PARAMS.intersection(spec.params))
+        if clash:
+            problems.append(
+                f"{where}: params.{clash[0]} is litellm's own; the openai_compatible backend sends params as they are"
+            )
+        env = key_env_of(spec)
+        if not context.replay and env is not None and not os.environ.get(env):
+            problems.append(f"{where}: environment variable {env} (api_key_env) is not set")
+        return problems
+
+    def open(self, spec: ModelSpec, context: BackendContext) -> Transport:
+        problems = self.check(spec, context)
+        if problems:
+            raise LLMError(problems[0])
+        return OpenAICompatibleTransport(spec, f"{api_base_of(spec)}/chat/completions", key_env_of(spec))
+
+    def cost(self, spec: ModelSpec, prompt_tokens: int, completion_tokens: int) -> float:
+        """The configured price, else litellm's bundled map (read as JSON; see `abmcts.llm.price_map`)."""
+        prices = spec.configured_price or token_prices(spec.model, prompt_tokens)
+        if prices is None:
+            raise ConfigError(
+                f"model {spec.name!r} ({spec.model}): no price known for it; set "
+                "input_cost_per_token and output_cost_per_token in its spec to use a cost cap"
+            )
+        return prompt_tokens * prices[0] + completion_tokens * prices[1]
+
+
+BACKEND: BackendKind = OpenAICompatibleKind()
