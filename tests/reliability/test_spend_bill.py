@@ -83,7 +83,8 @@ def _search(root: Path, overrides: list[str]) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_the_bill_stays_under_the_cap_through_faults_missing_usage_and_kills(tmp_path):
+@pytest.mark.parametrize("backend", ["litellm", "openai_compatible"])
+def test_the_bill_stays_under_the_cap_through_faults_missing_usage_and_kills(tmp_path, backend):
     cfg = ProviderConfig(
         rate_429=0.15,
         rate_thinkonly=0.15,
@@ -98,7 +99,7 @@ def test_the_bill_stays_under_the_cap_through_faults_missing_usage_and_kills(tmp
     )
     cap = 0.05
     with ProviderSimulator(cfg) as srv:
-        root = _project(tmp_path, srv)
+        root = _project(tmp_path, srv, backend=backend)
         overrides = _overrides(4, 12, f"run.max_cost_usd={cap}", "executor=local", "executor.n_jobs=2")
         assert run_cli(root, ["fetch"], overrides)[0] == 0
         for kill_at in (3, 7, 11):  # provider requests seen (in flight or answered) before each SIGKILL
@@ -182,10 +183,11 @@ def test_two_searches_at_once_under_one_run_name_pay_once(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_provider_billing_over_max_tokens_stops_its_model(tmp_path):
+@pytest.mark.parametrize("backend", ["litellm", "openai_compatible"])
+def test_a_provider_billing_over_max_tokens_stops_its_model(tmp_path, backend):
     cfg = ProviderConfig(rate_overbill=1.0, overbill_tokens=300, price_in=P_IN, price_out=P_OUT)
     with ProviderSimulator(cfg) as srv:
-        root = _project(tmp_path, srv)
+        root = _project(tmp_path, srv, backend=backend)
         overrides = _overrides(2, 6, "executor=sequential")
         assert run_cli(root, ["fetch"], overrides)[0] == 0
         code, _, err = run_cli(root, ["search"], overrides)
