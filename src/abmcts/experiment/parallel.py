@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import importlib
 import logging
 import math
 import multiprocessing
@@ -51,6 +52,7 @@ from abmcts.arc.prompts import PromptTemplates
 from abmcts.arc.task import Task
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig, SandboxConfig
+from abmcts.experiment.forkserver import entry_script_not_rerun
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.progress import RunProgress
 from abmcts.experiment.provenance import tree_settings
@@ -437,6 +439,8 @@ def _process_main(cfg: RootConfig, share: LimitShare, inbox: Any, outbox: Any) -
     """A local worker process: build the client and sandbox pool, say so, then search the jobs
     from `inbox` until a None per lane."""
     try:
+        for module in _preload(cfg):  # what a fork server started before the config lacks
+            importlib.import_module(module)
         _worker_resources(cfg, share)  # the models' check too: an error is reported before any task
         outbox.put(("ready", share.index))
         jobs = _Inbox(inbox)
@@ -552,8 +556,9 @@ class WorkerPool:
         self.running = set(range(n))  # lanes not ended yet
 
     def __enter__(self) -> WorkerPool:
-        for proc in self.procs:
-            proc.start()
+        with entry_script_not_rerun():
+            for proc in self.procs:
+                proc.start()
         return self
 
     def _next(self) -> tuple[str, Any]:

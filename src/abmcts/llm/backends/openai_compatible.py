@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import weakref
-from dataclasses import dataclass, field
 from typing import Any
 
 from abmcts.errors import ConfigError, LLMError
@@ -75,27 +74,31 @@ def key_env_of(spec: ModelSpec) -> str | None:
     return spec.api_key_env or (None if spec.api_base else DEFAULT_KEY_ENVS.get(provider_of(spec)))
 
 
-@dataclass
 class OpenAICompatibleTransport:
-    """POST `<api_base>/chat/completions`, one httpx client per event loop (connections reused)."""
+    """POST `<api_base>/chat/completions`, one httpx client per event loop (connections reused).
 
-    spec: ModelSpec
-    url: str
-    key_env: str | None
+    The first client is built when the transport is (its TLS setup is ~70 ms), so a run's first
+    request does not wait for it; a client binds to the loop that first uses it."""
+
     timed = True
-    _clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = field(
-        default_factory=weakref.WeakKeyDictionary
-    )
 
-    def _client(self) -> Any:
+    def __init__(self, spec: ModelSpec, url: str, key_env: str | None) -> None:
+        self.spec, self.url, self.key_env = spec, url, key_env
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+        self._unbound: Any = self._new_client()
+
+    def _new_client(self) -> Any:
         import httpx
 
+        # as many connections as calls in flight: the model client's own limits bound those
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=self.spec.max_concurrency)
+        return httpx.AsyncClient(limits=limits, timeout=self.spec.timeout_s)
+
+    def _client(self) -> Any:
         loop = asyncio.get_running_loop()
         client = self._clients.get(loop)
         if client is None:
-            # as many connections as calls in flight: the client's own limits bound those
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=self.spec.max_concurrency)
-            client = httpx.AsyncClient(limits=limits, timeout=self.spec.timeout_s)
+            client, self._unbound = self._unbound or self._new_client(), None
             self._clients[loop] = client
         return client
 
