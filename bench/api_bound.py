@@ -40,8 +40,9 @@ def cpu_s() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def write_sim_models(work: Path, api_base: str, limit: int) -> None:
-    """`models=sim` (with `hydra.searchpath=[file://<work>]`): the simulator's one model, `limit` in flight."""
+def write_sim_models(work: Path, api_base: str, limit: int, backend: str | None = None) -> None:
+    """`models=sim` (with `hydra.searchpath=[file://<work>]`): the simulator's one model, `limit` in
+    flight, called through the `backend` kind (None: litellm, the default for its model string)."""
     spec = {
         "name": "sim",
         "model": "openai/sim",
@@ -49,6 +50,7 @@ def write_sim_models(work: Path, api_base: str, limit: int) -> None:
         "max_concurrency": limit,
         "timeout_s": 120.0,
         "max_retries": 0,  # a 429 would show as a failed node; the provider's log counts them
+        **({"backend": backend} if backend else {}),
     }
     (work / "models").mkdir(parents=True, exist_ok=True)
     (work / "models" / "sim.yaml").write_text(yaml.safe_dump({"name": "sim", "specs": [spec]}))

@@ -19,6 +19,7 @@ Cases (--cases, default all but full):
   tracking  bench/tracking_overhead.py: wall with tracking on / off (target <= 1.05)
 
 Run: python bench/side_by_side.py --baseline HEAD~1 [--rounds 2] [--cases startup,api,full,tracking]
+     [--backend openai_compatible]  (the simulated model's kind; a baseline without it uses litellm)
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Side:
     root: Path
     data: Path  # data_dir for the API-bound runs (ARC-AGI-1 training, fetched once)
     bench: Path  # this checkout's bench scripts, placed where they find the side's conf/
+    backend: str = "litellm"  # the simulated model's backend kind (an older side may not have --backend's)
     results: dict[str, list[Metrics]] = field(default_factory=dict)
     loads: dict[str, list[float]] = field(default_factory=dict)
 
@@ -87,7 +89,7 @@ def run_search(
     for part in ("conf", "pipeline"):  # a scratch copy of the project, with the simulator's model added
         shutil.copytree(side.root / part, cwd / part)
     with ProviderSimulator(provider) as srv:
-        write_sim_models(cwd / "conf", srv.api_base, LIMIT)
+        write_sim_models(cwd / "conf", srv.api_base, LIMIT, side.backend)
         overrides = [
             "data=arc1_training",
             "search=ab_mcts_a",
@@ -281,6 +283,11 @@ def main() -> None:
     parser.add_argument(
         "--cases", default="startup,startup-off,api,tracking", help=f"comma-separated: {','.join(ALL_CASES)}"
     )
+    parser.add_argument(
+        "--backend",
+        default="litellm",
+        help="backend kind of the simulated model (litellm, openai_compatible); a baseline without it uses litellm",
+    )
     parser.add_argument("--json", help="also write every measurement to this file")
     args = parser.parse_args()
     cases = [c.strip() for c in args.cases.split(",") if c.strip()]
@@ -303,12 +310,17 @@ def main() -> None:
         shutil.copytree(
             REPO / "bench", base_root / "bench-this", ignore=shutil.ignore_patterns("__pycache__")
         )
+        kinds = [
+            args.backend if (root / f"src/abmcts/llm/backends/{args.backend}.py").exists() else "litellm"
+            for root in (REPO, base_root)
+        ]
         sides = [
-            Side("this", REPO, Path(tmp) / "this-data", REPO / "bench"),
-            Side(rev, base_root, Path(tmp) / "base-data", base_root / "bench-this"),
+            Side("this", REPO, Path(tmp) / "this-data", REPO / "bench", kinds[0]),
+            Side(rev, base_root, Path(tmp) / "base-data", base_root / "bench-this", kinds[1]),
         ]
         print(
-            f"this checkout ({REPO}) vs {args.baseline} = {rev}; {os.cpu_count()} cores; cases {', '.join(cases)}",
+            f"this checkout ({REPO}) vs {args.baseline} = {rev}; {os.cpu_count()} cores; cases {', '.join(cases)}"
+            f"; simulated model's backend: this {kinds[0]}, {rev} {kinds[1]}",
             flush=True,
         )
         for side in sides:
