@@ -166,3 +166,15 @@ def test_the_simulator_bills_what_it_generates_and_the_ledger_counts_at_least_th
     assert totals.entries == len(log) and totals.n_open == 0  # every attempt is an entry
     assert totals.flags[USAGE_MISSING] > 0 and totals.flags[BILLED_UNKNOWN] > 0
     assert srv.billed_usd <= totals.counted + 1e-12
+
+
+def test_a_burst_of_new_connections_is_answered_like_a_real_provider():
+    """128 requests leaving at once on fresh connections (a search's start): none is reset."""
+    with ProviderSimulator(ProviderConfig(latency_s=0.3)) as srv:
+        client = sim_client(
+            srv, retry=RetryPolicy(max_retries=0), max_concurrency=128, backend="openai_compatible"
+        )
+        out = client.complete_many([("m", msgs(f"q{i}"), 0) for i in range(128)])
+        log = srv.completions()
+    assert [c.error for c in out if c.error] == [] and len(log) == 128
+    assert max(r.in_flight for r in log) > 64  # they were in flight together

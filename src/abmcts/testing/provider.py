@@ -113,6 +113,10 @@ class RequestLog:
 
 
 class _Server(ThreadingHTTPServer):
+    # a provider takes a burst of new connections (64 requests leaving at once): socketserver's
+    # default backlog of 5 resets some of them under load, which no real provider does
+    request_queue_size = 1024
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client killed mid-request (the spend tests SIGKILL whole runs) is no server error."""
         if not isinstance(sys.exc_info()[1], ConnectionError):

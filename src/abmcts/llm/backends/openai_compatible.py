@@ -116,9 +116,9 @@ class OpenAICompatibleTransport:
                 "Timeout", _scrub(f"no answer in {self.spec.timeout_s:g} s ({exc})", api_key), billed=None
             ) from None
         except httpx.ConnectError as exc:  # nothing reached the provider
-            raise CallFailure("APIConnectionError", _scrub(str(exc), api_key), billed=False) from None
+            raise CallFailure("APIConnectionError", _scrub(_said(exc), api_key), billed=False) from None
         except httpx.HTTPError as exc:  # the connection broke after the request went out
-            raise CallFailure("APIConnectionError", _scrub(str(exc), api_key), billed=None) from None
+            raise CallFailure("APIConnectionError", _scrub(_said(exc), api_key), billed=None) from None
         if response.status_code >= 400:
             raise _status_failure(response, api_key)
         return self._answer(response.content)
@@ -154,6 +154,11 @@ def answer_cost(spec: ModelSpec, prompt_tokens: int, completion_tokens: int) -> 
         return BACKEND.cost(spec, prompt_tokens, completion_tokens)
     except ConfigError:
         return 0.0
+
+
+def _said(exc: Exception) -> str:
+    """httpx's message, named (some of its errors say nothing: `ReadError('')`)."""
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def _tokens(value: Any) -> int:
