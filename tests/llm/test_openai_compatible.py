@@ -10,15 +10,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 import yaml
 
 from abmcts.errors import ConfigError, LLMError
 from abmcts.llm import LLMClient, ModelSpec, RetryPolicy
 from abmcts.llm.backends import BackendContext, backend_of
-from abmcts.llm.backends.openai_compatible import _status_failure, api_base_of, request_model
+from abmcts.llm.backends.openai_compatible import api_base_of, request_model, status_failure
 from abmcts.llm.retry import CallFailure
 from abmcts.testing.provider import ProviderConfig, ProviderSimulator
 
@@ -59,34 +60,46 @@ def test_provider_defaults_and_request_model(monkeypatch):
     assert any("OPENROUTER_API_KEY" in p for p in found)  # the provider's usual variable
 
 
-def test_request_names_the_model_without_its_prefix_and_sends_params_as_they_are(monkeypatch):
-    seen = []
+class Recorder(BaseHTTPRequestHandler):
+    """A provider that records each request (path, Authorization header, JSON body) and answers "ok"."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append((request.url.path, request.headers["authorization"], json.loads(request.content)))
+    seen: list = []
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        Recorder.seen.append((self.path, self.headers["Authorization"], body))
         answer = {
             "choices": [{"message": {"content": "ok"}}],
             "usage": {"prompt_tokens": 3, "completion_tokens": 2},
         }
-        return httpx.Response(200, json=answer)
+        payload = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
+    def log_message(self, *args):
+        pass
+
+
+def test_request_names_the_model_without_its_prefix_and_sends_params_as_they_are(monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("K", "sk-test")
     s = spec(
         model="openrouter/deepseek/deepseek-r1-0528",
-        api_base="http://provider.test/api/v1/",
+        api_base=f"http://127.0.0.1:{server.server_address[1]}/api/v1/",
         api_key_env="K",
         params={"temperature": 0.6, "max_tokens": 64},
     )
-    monkeypatch.setenv("K", "sk-test")
-    transport = backend_of(s).open(s, BackendContext())
-
-    async def call():  # the transport's client for this loop, answering from `handler`
-        transport._clients[asyncio.get_running_loop()] = httpx.AsyncClient(
-            transport=httpx.MockTransport(handler)
-        )
-        return await transport.call(msgs("hi"), "k")
-
-    answer = asyncio.run(call())
-    path, auth, body = seen[0]
+    try:
+        client = LLMClient({"m": s}, None, RetryPolicy(max_retries=0))
+        answer = client.complete("m", msgs("hi"), 0)
+        client.close()
+    finally:
+        server.shutdown()
+    path, auth, body = Recorder.seen[-1]
     assert path == "/api/v1/chat/completions" and auth == "Bearer sk-test"
     assert body == {
         "model": "deepseek/deepseek-r1-0528",
@@ -94,7 +107,7 @@ def test_request_names_the_model_without_its_prefix_and_sends_params_as_they_are
         "temperature": 0.6,
         "max_tokens": 64,
     }
-    assert (answer.text, answer.prompt_tokens, answer.completion_tokens, answer.usage) == ("ok", 3, 2, True)
+    assert (answer.text, answer.prompt_tokens, answer.completion_tokens, answer.error) == ("ok", 3, 2, None)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +132,7 @@ def test_request_names_the_model_without_its_prefix_and_sends_params_as_they_are
 def test_error_statuses_are_named_and_judged_billed_as_on_the_litellm_path(
     status, content, headers, kind, billed, retryable, retry_after
 ):
-    failure = _status_failure(httpx.Response(status, content=content, headers=headers), "sk-secret")
+    failure = status_failure(status, content, headers.get("retry-after"), "sk-secret")
     assert (failure.kind, failure.billed, failure.retryable, failure.retry_after_s) == (
         kind,
         billed,
@@ -137,8 +150,15 @@ def test_a_refused_connection_bills_nothing_and_is_retried():
     c = LLMClient({"m": s}, None, RetryPolicy(max_retries=1, base_delay_s=0.0)).complete("m", msgs(), 0)
     assert c.text is None and c.error.startswith("APIConnectionError: ")
     transport = backend_of(s).open(s, BackendContext())
+
+    async def call_then_close():
+        try:
+            await transport.call(msgs(), "k")
+        finally:
+            await transport.aclose()
+
     with pytest.raises(CallFailure) as info:
-        asyncio.run(transport.call(msgs(), "k"))
+        asyncio.run(call_then_close())
     assert info.value.billed is False and info.value.retryable
 
 
@@ -146,8 +166,16 @@ def test_a_think_only_answer_is_billed_with_its_usage():
     cfg = ProviderConfig(rate_thinkonly=1.0, price_in=1e-6, price_out=2e-6)
     with ProviderSimulator(cfg) as srv:
         s = spec(api_base=srv.api_base, input_cost_per_token=1e-6, output_cost_per_token=2e-6)
+        transport = backend_of(s).open(s, BackendContext())
+
+        async def call_then_close():
+            try:
+                await transport.call(msgs("x" * 40), "k")
+            finally:
+                await transport.aclose()
+
         with pytest.raises(CallFailure) as info:
-            asyncio.run(backend_of(s).open(s, BackendContext()).call(msgs("x" * 40), "k"))
+            asyncio.run(call_then_close())
         billed = srv.billed_usd
     failure = info.value
     assert failure.kind == "EmptyContent" and failure.billed is True

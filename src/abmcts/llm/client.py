@@ -229,8 +229,13 @@ class LLMClient:
         )
 
     def close(self) -> None:
+        """Stop the in-process models' pool and close what the transports hold open on this
+        process's loop (a transport may define `async aclose()`: the HTTP sessions of a remote kind)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        closers = [close for t in self._backends.values() if (close := getattr(t, "aclose", None))]
+        if closers:
+            run_sync(_close_all(closers))
 
     def _policy(self, spec: ModelSpec) -> RetryPolicy:
         policy = self.retry
@@ -296,3 +301,7 @@ def _check_messages(messages: Any) -> None:
             or not isinstance(m.get("content"), str)
         ):
             raise LLMError(f"messages[{i}]: expected {{'role': str, 'content': str}}, got {m!r:.80}")
+
+
+async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
+    await asyncio.gather(*(close() for close in closers), return_exceptions=True)

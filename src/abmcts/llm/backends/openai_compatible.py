@@ -1,8 +1,8 @@
-"""Any server speaking OpenAI's chat-completions API, called over HTTP directly (httpx), not litellm.
+"""Any server speaking OpenAI's chat-completions API, called over HTTP directly (aiohttp), not litellm.
 
 Why a second remote kind: litellm's import is ~4 s of CPU and its per-call path 6-7 ms, which
-delay a run's first request and bound an API-bound search on a laptop; this kind imports httpx
-(~0.1 s) and spends well under a millisecond of its own per call. It covers OpenAI, OpenRouter,
+delay a run's first request and bound an API-bound search on a laptop; this kind imports aiohttp
+(~0.2 s) and spends under a millisecond of its own per call. It covers OpenAI, OpenRouter,
 DeepSeek, Gemini's OpenAI endpoint and local servers (llama.cpp, vLLM); litellm stays the kind
 for everything else. Opt in per model with `backend: openai_compatible`.
 
@@ -75,53 +75,62 @@ def key_env_of(spec: ModelSpec) -> str | None:
 
 
 class OpenAICompatibleTransport:
-    """POST `<api_base>/chat/completions`, one httpx client per event loop (connections reused).
-
-    The first client is built when the transport is (its TLS setup is ~70 ms), so a run's first
-    request does not wait for it; a client binds to the loop that first uses it."""
+    """POST `<api_base>/chat/completions` through one aiohttp session per event loop (connections
+    reused). aiohttp, not httpx: at 64 requests in flight httpx's connection pool spends ~15 ms of
+    CPU per request checking its connections, aiohttp ~0.7 ms (`bench/http_clients.py`)."""
 
     timed = True
 
     def __init__(self, spec: ModelSpec, url: str, key_env: str | None) -> None:
         self.spec, self.url, self.key_env = spec, url, key_env
-        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
-        self._unbound: Any = self._new_client()
+        self._sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    def _new_client(self) -> Any:
-        import httpx
+    def _session(self) -> Any:
+        import aiohttp
 
-        # as many connections as calls in flight: the model client's own limits bound those
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=self.spec.max_concurrency)
-        return httpx.AsyncClient(limits=limits, timeout=self.spec.timeout_s)
-
-    def _client(self) -> Any:
         loop = asyncio.get_running_loop()
-        client = self._clients.get(loop)
-        if client is None:
-            client, self._unbound = self._unbound or self._new_client(), None
-            self._clients[loop] = client
-        return client
+        session = self._sessions.get(loop)
+        if session is None or session.closed:
+            # no connection limit of its own: the model client's limits bound the calls in flight
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=0),
+                timeout=aiohttp.ClientTimeout(total=self.spec.timeout_s),
+                raise_for_status=False,
+            )
+            self._sessions[loop] = session
+        return session
+
+    async def aclose(self) -> None:
+        """Close the session of the running loop (`LLMClient.close` calls this on its loop)."""
+        session = self._sessions.pop(asyncio.get_running_loop(), None)
+        if session is not None:
+            await session.close()
 
     async def call(self, messages: list[dict[str, Any]], key: str) -> Answer:
-        import httpx
+        import aiohttp
 
         api_key = os.environ.get(self.key_env, "") if self.key_env else PLACEHOLDER_KEY
         body = {"model": request_model(self.spec), "messages": messages, **self.spec.params}
+        headers = {"Authorization": f"Bearer {api_key}"}
         try:
-            response = await self._client().post(
-                self.url, json=body, headers={"Authorization": f"Bearer {api_key}"}
-            )
-        except httpx.TimeoutException as exc:
-            raise CallFailure(
-                "Timeout", _scrub(f"no answer in {self.spec.timeout_s:g} s ({exc})", api_key), billed=None
-            ) from None
-        except httpx.ConnectError as exc:  # nothing reached the provider
+            async with self._session().post(self.url, json=body, headers=headers) as response:
+                status, content, retry_after = (
+                    response.status,
+                    await response.read(),
+                    response.headers.get("retry-after"),
+                )
+        except aiohttp.ClientConnectorError as exc:  # no connection: nothing reached the provider
             raise CallFailure("APIConnectionError", _scrub(_said(exc), api_key), billed=False) from None
-        except httpx.HTTPError as exc:  # the connection broke after the request went out
+        except TimeoutError:
+            message = f"no answer in {self.spec.timeout_s:g} s"
+            raise CallFailure("Timeout", message, billed=None) from None
+        except aiohttp.ClientError as exc:  # the connection broke after the request went out
             raise CallFailure("APIConnectionError", _scrub(_said(exc), api_key), billed=None) from None
-        if response.status_code >= 400:
-            raise _status_failure(response, api_key)
-        return self._answer(response.content)
+        if status >= 400:
+            raise status_failure(status, content, retry_after, api_key)
+        return self._answer(content)
 
     def _answer(self, content: bytes) -> Answer:
         try:
@@ -157,7 +166,7 @@ def answer_cost(spec: ModelSpec, prompt_tokens: int, completion_tokens: int) -> 
 
 
 def _said(exc: Exception) -> str:
-    """httpx's message, named (some of its errors say nothing: `ReadError('')`)."""
+    """The client's message, named (some errors say nothing)."""
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
@@ -171,28 +180,27 @@ def _scrub(message: str, api_key: str) -> str:
     return short_message(message)
 
 
-def _status_failure(response: Any, api_key: str) -> CallFailure:
+def status_failure(status: int, content: bytes, retry_after: str | None, api_key: str) -> CallFailure:
     """An error status: the provider's own error body bills nothing; anything else may have."""
-    status = response.status_code
     kind = STATUS_KINDS.get(status, "InternalServerError" if status >= 500 else "APIStatusError")
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except ValueError:
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     detail = error.get("message") if isinstance(error, dict) else error
-    message = f"status {status}: {detail if detail else response.text[:200]}"
+    shown = detail if detail else content[:200].decode("utf-8", "replace")
     return CallFailure(
         kind=kind,
-        message=_scrub(message, api_key),
+        message=_scrub(f"status {status}: {shown}", api_key),
         retryable=is_retryable_status(status),
-        retry_after_s=parse_retry_after(response.headers.get("retry-after")),
+        retry_after_s=parse_retry_after(retry_after),
         billed=False if status == 429 or isinstance(body, dict) else None,
     )
 
 
 class OpenAICompatibleKind(RemoteKind):
-    preload: tuple[str, ...] = ("httpx",)
+    preload: tuple[str, ...] = ("aiohttp",)
 
     def check(self, spec: ModelSpec, context: BackendContext) -> list[str]:
         where = f"model {spec.name!r} ({spec.model})"
