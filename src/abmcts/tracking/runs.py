@@ -27,6 +27,7 @@ from abmcts.experiment.taskset import selected_task_ids
 from abmcts.io import read_json
 from abmcts.tracking.provenance import provenance_tags
 from abmcts.tracking.redact import REDACTED, redact
+from abmcts.tracking.seed import seed_sqlite_store
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def connect(uri: str, experiment: str) -> tuple[Any, str]:
     import mlflow
     from mlflow.tracking import MlflowClient
 
+    seed_sqlite_store(uri)
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(tracking_uri=uri)
     found = client.get_experiment_by_name(experiment)
