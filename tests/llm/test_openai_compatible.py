@@ -239,3 +239,35 @@ def test_a_search_on_this_kind_imports_litellm_in_no_process(tmp_path):
     summary = json.loads(summary_file.read_text())
     assert summary["calls"] == calls == 12
     assert summary["spend"]["billed_usd"] == pytest.approx(srv.billed_usd)
+
+
+def test_a_redirect_is_an_error_and_the_key_never_follows_it(monkeypatch):
+    Recorder.seen.clear()
+    elsewhere = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    target = f"http://127.0.0.1:{elsewhere.server_address[1]}/v1/chat/completions"
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(307)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    redirecting = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    for server in (elsewhere, redirecting):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("K", "sk-secret-key")
+    s = spec(api_base=f"http://127.0.0.1:{redirecting.server_address[1]}/v1", api_key_env="K")
+    try:
+        client = LLMClient({"m": s}, None, RetryPolicy(max_retries=0))
+        c = client.complete("m", msgs(), 0)
+        client.close()
+    finally:
+        for server in (elsewhere, redirecting):
+            server.shutdown()
+    assert c.text is None and c.error.startswith("APIStatusError: status 307")
+    assert Recorder.seen == []

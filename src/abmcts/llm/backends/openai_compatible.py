@@ -97,7 +97,7 @@ class OpenAICompatibleTransport:
             session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0),
                 timeout=aiohttp.ClientTimeout(total=self.spec.timeout_s),
-                raise_for_status=False,
+                trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as on the litellm path
             )
             self._sessions[loop] = session
         return session
@@ -115,7 +115,9 @@ class OpenAICompatibleTransport:
         body = {"model": request_model(self.spec), "messages": messages, **self.spec.params}
         headers = {"Authorization": f"Bearer {api_key}"}
         try:
-            async with self._session().post(self.url, json=body, headers=headers) as response:
+            # an API that redirects is an error, never a reason to send the key elsewhere
+            post = self._session().post(self.url, json=body, headers=headers, allow_redirects=False)
+            async with post as response:
                 status, content, retry_after = (
                     response.status,
                     await response.read(),
@@ -128,7 +130,7 @@ class OpenAICompatibleTransport:
             raise CallFailure("Timeout", message, billed=None) from None
         except aiohttp.ClientError as exc:  # the connection broke after the request went out
             raise CallFailure("APIConnectionError", _scrub(_said(exc), api_key), billed=None) from None
-        if status >= 400:
+        if not 200 <= status < 300:  # an error, or a redirect (not followed)
             raise status_failure(status, content, retry_after, api_key)
         return self._answer(content)
 
@@ -217,7 +219,8 @@ class OpenAICompatibleKind(RemoteKind):
             )
         env = key_env_of(spec)
         if not context.replay and env is not None and not os.environ.get(env):
-            problems.append(f"{where}: environment variable {env} (api_key_env) is not set")
+            field = " (api_key_env)" if spec.api_key_env else ""
+            problems.append(f"{where}: environment variable {env}{field} is not set")
         return problems
 
     def open(self, spec: ModelSpec, context: BackendContext) -> Transport:
