@@ -2,8 +2,8 @@
 
 ``build_snapshot`` turns a search state into ``VisualizationSnapshot`` records; ``render`` writes one
 file of any format; the renderers write one format each. Dependencies, all optional and imported only
-when that format is asked for: pyyaml (yaml), the graphviz package and its ``dot`` program (images);
-HTML pages are drawn by ``abmcts.treeview`` (pure Python, no third-party package).
+when that format is asked for: pyyaml (yaml), the graphviz package and its ``dot`` program (images),
+matplotlib (a colour map by name); HTML pages are drawn by ``abmcts.treeview`` (pure Python, no third-party package).
 """
 
 from abmcts.search.vis.adapters import VisualizerAdapter, register_adapter
@@ -17,6 +17,12 @@ from abmcts.search.vis.errors import (
 )
 from abmcts.search.vis.render import render
 from abmcts.search.vis.renderers import (
+    ColorMap,
+    GrayscaleColorMap,
+    InterpolatedColorMap,
+    get_colormap,
+    list_colormap_names,
+    resolve_colormap,
     dump_snapshot,
     mermaid_source,
     render_dot,
@@ -35,6 +41,12 @@ from abmcts.search.vis.snapshot import (
 
 __all__ = [
     "AlgoMetrics",
+    "ColorMap",
+    "GrayscaleColorMap",
+    "InterpolatedColorMap",
+    "get_colormap",
+    "list_colormap_names",
+    "resolve_colormap",
     "DependencyNotFoundError",
     "EdgeSnapshot",
     "InvalidStateError",
