@@ -9,7 +9,7 @@ import pytest
 from treeview_samples import HOSTILE, sample_nodes
 
 from abmcts.treeview import GridPanel, NodeDetail, ViewNode, render_tree_html
-from abmcts.treeview.render import score_colour
+from abmcts.treeview.render import THEMES, ScoreColours, score_colour
 
 
 def page_data(page: str) -> dict:
@@ -25,8 +25,9 @@ def test_one_node_element_per_tree_node_and_edges_to_parents():
     assert '<g class="node marked" data-id="5"' in page and ">A1</text>" in page
 
 
-def test_untrusted_text_is_escaped_everywhere():
-    page = render_tree_html(sample_nodes(), "<script>alert(1)</script>", subtitle="<i>x</i>")
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_untrusted_text_is_escaped_everywhere(theme):
+    page = render_tree_html(sample_nodes(), "<script>alert(1)</script>", subtitle="<i>x</i>", theme=theme)
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
     assert "&lt;b&gt;label&lt;/b&gt;" in page  # labels in <title> escaped
     # exactly the page's own two script elements; the code never closes one
@@ -53,6 +54,28 @@ def test_score_colours_and_bad_input():
         render_tree_html([ViewNode(1, None, 0.5, "m", "fresh", "a")] * 2, "t")
     with pytest.raises(ValueError, match=">= 0"):
         render_tree_html([ViewNode(-1, None, 0.5, "m", "fresh", "a")], "t")
+
+
+def test_dark_theme_is_a_style_sheet_over_the_light_page_and_themes_are_checked():
+    light = render_tree_html(sample_nodes(), "t")
+    assert render_tree_html(sample_nodes(), "t", theme="light") == light and "#1a1a1a" not in light
+    dark = render_tree_html(sample_nodes(), "t", theme="dark")
+    assert dark != light and "body { background: #1a1a1a" in dark and "color-scheme: dark" in dark
+    assert dark.replace(THEMES["dark"], "") == light  # the same page with one more style sheet
+    with pytest.raises(ValueError, match="'sepia' is not one of light, dark"):
+        render_tree_html(sample_nodes(), "t", theme="sepia")
+
+
+def test_given_score_colours_fill_nodes_and_legend_and_are_escaped():
+    def colour(score: float) -> str:
+        return '"><script>alert(1)</script>' if score > 0.9 else f"#0000{round(score * 255):02x}"
+
+    page = render_tree_html(sample_nodes(), "t", colours=ScoreColours(colour, 0.25, 0.75))
+    fills = re.findall(r'<circle [^>]*fill="([^"]*)"', page)
+    assert fills[:3] == ["#000000", "#000017", "#00002e"]  # scores 0, 1/11, 2/11
+    assert fills[-1] == "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" and page.count("<script") == 2
+    assert "linear-gradient(90deg, #000040, " in page and ", #0000bf)" in page and "0.25 &#8594; 0.75" in page
+    assert "hsl(" not in page.split("<svg")[1]  # no node keeps the default red-to-green fill
 
 
 def test_a_deep_chain_renders_without_recursion_trouble():

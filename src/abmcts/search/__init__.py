@@ -115,4 +115,10 @@ __all__ = [
     "register_adapter",
     "render_graphviz",
     "render_html",
+    "ColorMap",
+    "GrayscaleColorMap",
+    "InterpolatedColorMap",
+    "get_colormap",
+    "list_colormap_names",
+    "resolve_colormap",
 ]

@@ -10,13 +10,17 @@ puts into the DOM with `textContent` only (never `innerHTML`).
 A timeline slider replays the order nodes were added (`ViewNode.order`, by default the id): at step k
 only the first k nodes and their edges are drawn, and the k-th is named; a play button steps through,
 and `#step-k` in the address opens the page at step k.
+
+Two themes (`THEMES`): "light" and "dark" (a style sheet laid over the light one). Scores are coloured
+red (0) through yellow to green (1) unless a `ScoreColours` is given (any score -> colour function,
+with the range its legend shows); its colours are escaped like everything else.
 """
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +68,36 @@ class ViewNode:
     marks: tuple[str, ...] = ()
     detail: NodeDetail = field(default_factory=NodeDetail)
     order: int | None = None
+
+
+@dataclass(frozen=True)
+class ScoreColours:
+    """Fill colours of scored nodes (`colour(score)`, a CSS colour) and the range the legend shows."""
+
+    colour: Callable[[float], str]
+    low: float = 0.0
+    high: float = 1.0
+
+    def legend(self) -> str:
+        stops = ", ".join(self.colour(self.low + (self.high - self.low) * i / 10) for i in range(11))
+        return (
+            f'<span class="scale" style="background: linear-gradient(90deg, {html.escape(stops)})"></span> '
+            f"{self.low:.2f} &#8594; {self.high:.2f}"
+        )
+
+
+DARK_CSS = """
+<style>
+:root { color-scheme: dark; }
+body { background: #1a1a1a; color: #e0e0e0; }
+#tree { border-right-color: #404040; } #side { background: #252525; } header { border-bottom-color: #404040; }
+.sub, .lt, .pair .cap, table.facts td:first-child, #tl-now { color: #aaa; }
+svg text { fill: #e0e0e0; } .root rect { fill: #ddd; } .edge { stroke: #777; }
+.node:hover circle, .node.sel circle, .node.newest circle { stroke: #fff !important; }
+.badge { fill: #ff6b6b; } .badge-key, .bad { color: #ff6b6b; } .ok { color: #5c5; } .none { color: #888; }
+pre { background: #111; color: #e0e0e0; border-color: #404040; }
+</style>"""
+THEMES = {"light": "", "dark": DARK_CSS}  # theme -> style sheet laid over the light page's
 
 
 ROOT = -1  # the virtual root's id in the layout (drawn only when `root_label` is given)
@@ -168,9 +202,12 @@ def _payload(nodes: Sequence[ViewNode], step: Mapping[int, int]) -> dict[str, An
     return {"nodes": details, "grids": grids, "colours": list(ARC_COLOURS), "order": order}
 
 
-def _legend(groups: list[str], edges: list[str], legend: Mapping[str, str]) -> str:
+def _legend(
+    groups: list[str], edges: list[str], legend: Mapping[str, str], colours: ScoreColours | None
+) -> str:
     e = html.escape
-    parts = ['<div class="legend"><span class="lt">reward</span><span class="scale"></span> 0 &#8594; 1']
+    scale = colours.legend() if colours else '<span class="scale"></span> 0 &#8594; 1'
+    parts = [f'<div class="legend"><span class="lt">reward</span>{scale}']
     for i, g in enumerate(groups):
         colour = GROUP_COLOURS[i % len(GROUP_COLOURS)]
         parts.append(f'<span class="chip" style="border-color:{colour}">{e(g)}</span>')
@@ -199,11 +236,20 @@ def render_tree_html(
     legend: Mapping[str, str] | None = None,
     root_label: str | None = None,
     extra_json: Mapping[str, Any] | None = None,
+    theme: str = "light",
+    colours: ScoreColours | None = None,
 ) -> str:
     """The whole page as one string; `legend` explains the marks (badge -> meaning). With
     `root_label`, parentless nodes hang from a drawn root (e.g. the task), so their edge kinds show.
-    `extra_json` embeds more data for readers of the file (element id -> JSON-safe value), inert."""
+    `extra_json` embeds more data for readers of the file (element id -> JSON-safe value), inert.
+    `theme` is a key of `THEMES`; `colours` replaces the red-to-green score colours."""
     e = html.escape
+    if theme not in THEMES:
+        raise ValueError(f"render_tree_html: theme {theme!r} is not one of {', '.join(THEMES)}")
+
+    def fill(score: float | None) -> str:
+        return score_colour(score) if colours is None or score is None else e(colours.colour(score))
+
     ids = {n.id for n in nodes}
     if len(ids) != len(nodes):
         raise ValueError("render_tree_html: node ids must be unique")
@@ -250,14 +296,15 @@ def render_tree_html(
             f'<g class="node{" marked" if n.marks else ""}" data-id="{n.id}" data-t="{step[n.id]}" '
             f'tabindex="0">'
             f"<title>{e(n.label)}</title>"
-            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{RADIUS}" fill="{score_colour(n.score)}" '
+            f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{RADIUS}" fill="{fill(n.score)}" '
             f'stroke="{group_colour[n.group]}"/>{marks}</g>'
         )
     return _PAGE.format(
         title=e(title),
         subtitle=e(subtitle),
         count=len(nodes),
-        legend=_legend(groups, edges, legend or {}),
+        legend=_legend(groups, edges, legend or {}, colours),
+        theme_css=THEMES[theme],
         width=f"{width:.0f}",
         height=f"{height:.0f}",
         svg="\n".join(svg),
@@ -300,7 +347,7 @@ table.facts td {{ padding: 1px 8px 1px 0; vertical-align: top; }} table.facts td
 .timeline {{ margin-top: 6px; display: flex; align-items: center; gap: 8px; }}
 .timeline input[type=range] {{ flex: 0 1 320px; }} #tl-now {{ color: #444; }}
 .node.newest circle {{ stroke: #000 !important; stroke-width: 4; }}
-</style></head><body>
+</style>{theme_css}</head><body>
 <div id="tree"><header><h1>{title}</h1><div class="sub">{subtitle} &middot; {count} nodes &middot; click a node</div>
 {legend}
 <div class="timeline"><button type="button" id="tl-play">&#9654;</button>

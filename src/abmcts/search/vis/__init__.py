@@ -2,8 +2,8 @@
 
 ``build_snapshot`` turns a search state into ``VisualizationSnapshot`` records; ``render`` writes one
 file of any format; the renderers write one format each. Dependencies, all optional and imported only
-when that format is asked for: pyyaml (yaml), the graphviz package and its ``dot`` program (images);
-HTML pages are drawn by ``abmcts.treeview`` (pure Python, no third-party package).
+when that format is asked for: pyyaml (yaml), the graphviz package and its ``dot`` program (images),
+matplotlib (a colour map by name); HTML pages are drawn by ``abmcts.treeview`` (pure Python, no third-party package).
 """
 
 from abmcts.search.vis.adapters import VisualizerAdapter, register_adapter
@@ -17,12 +17,18 @@ from abmcts.search.vis.errors import (
 )
 from abmcts.search.vis.render import render
 from abmcts.search.vis.renderers import (
+    ColorMap,
+    GrayscaleColorMap,
+    InterpolatedColorMap,
     dump_snapshot,
+    get_colormap,
+    list_colormap_names,
     mermaid_source,
     render_dot,
     render_graphviz,
     render_html,
     render_mermaid,
+    resolve_colormap,
     visualize_tree_graphviz,
 )
 from abmcts.search.vis.snapshot import (
@@ -35,8 +41,11 @@ from abmcts.search.vis.snapshot import (
 
 __all__ = [
     "AlgoMetrics",
+    "ColorMap",
     "DependencyNotFoundError",
     "EdgeSnapshot",
+    "GrayscaleColorMap",
+    "InterpolatedColorMap",
     "InvalidStateError",
     "NodeSnapshot",
     "RenderError",
@@ -47,6 +56,8 @@ __all__ = [
     "VisualizerAdapter",
     "build_snapshot",
     "dump_snapshot",
+    "get_colormap",
+    "list_colormap_names",
     "mermaid_source",
     "register_adapter",
     "render",
@@ -54,5 +65,6 @@ __all__ = [
     "render_graphviz",
     "render_html",
     "render_mermaid",
+    "resolve_colormap",
     "visualize_tree_graphviz",
 ]

@@ -4,25 +4,54 @@ Text formats need nothing beyond the standard library (YAML: pyyaml, imported wh
 images need the optional ``graphviz`` package and its ``dot`` program; HTML is drawn by
 ``abmcts.treeview`` (pure Python, one offline page, node states escaped) instead of TreeQuest's
 jinja2 + d3 template. Every label is escaped for its format: states are untrusted text.
+
+``color_map`` is TreeQuest's: a colour map name (matplotlib's, spread over the scores drawn), a
+``ColorMap``, a function score -> ``#rrggbb``, or None (our red -> yellow -> green over [0, 1]).
 """
 
 from __future__ import annotations
 
-import colorsys
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from abmcts.search.state import SearchState
 from abmcts.search.tree import Tree
 from abmcts.search.vis.build import build_snapshot
+from abmcts.search.vis.colormaps import (
+    ColorMap,
+    GrayscaleColorMap,
+    InterpolatedColorMap,
+    get_colormap,
+    list_colormap_names,
+    resolve_colormap,
+)
 from abmcts.search.vis.errors import DependencyNotFoundError, RenderError, VisualizationError
 from abmcts.search.vis.snapshot import NodeSnapshot, VisualizationSnapshot
 
+__all__ = [  # TreeQuest's treequest.vis.renderers, and ours
+    "ColorMap",
+    "GrayscaleColorMap",
+    "InterpolatedColorMap",
+    "dump_snapshot",
+    "get_colormap",
+    "html_page",
+    "list_colormap_names",
+    "mermaid_source",
+    "render_dot",
+    "render_graphviz",
+    "render_html",
+    "render_mermaid",
+    "resolve_colormap",
+    "visualize_tree_graphviz",
+    "write_text",
+]
+
 ColorFn = Callable[[float], str]
+ColorMapArg = str | ColorMap | ColorFn | None  # TreeQuest's color_map argument
 ROOT_COLOR = "#d3d3d3"
 
 
@@ -39,21 +68,16 @@ def write_text(path: str | Path, text: str) -> None:
         raise
 
 
-def score_hex(score: float) -> str:
-    """Red (0) through yellow to green (1), as the tree pages colour scores."""
-    s = min(1.0, max(0.0, float(score)))
-    r, g, b = colorsys.hls_to_rgb(s / 3, 0.5, 0.7)
-    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+def score_range(nodes: Sequence[NodeSnapshot]) -> tuple[float, float]:
+    """TreeQuest's span for a named map: the drawn nodes' scores (root and unscored left out), widened
+    by 0.5 each way when they are all equal; (0, 1) when there are none."""
+    scores = [n.score for n in nodes if n.score >= 0]
+    low, high = (min(scores), max(scores)) if scores else (0.0, 1.0)
+    return (low - 0.5, high + 0.5) if low == high else (low, high)
 
 
-def _color_fn(color_map: ColorFn | None) -> ColorFn:
-    if color_map is None:
-        return score_hex
-    if callable(color_map):
-        return color_map
-    raise VisualizationError(
-        f"color_map {color_map!r}: named colour maps are not supported here; pass a function score -> '#rrggbb'"
-    )
+def _color_fn(color_map: ColorMapArg, nodes: Sequence[NodeSnapshot]) -> ColorFn:
+    return resolve_colormap(color_map, *score_range(nodes))
 
 
 def _node_color(node: NodeSnapshot, color: ColorFn) -> str:
@@ -152,12 +176,12 @@ def render_graphviz(
     title: str | None = None,
     show_scores: bool = True,
     max_label_length: int = 20,
-    color_map: ColorFn | None = None,
+    color_map: ColorMapArg = None,
 ) -> None:
     """Write ``<output_basename>.<format>`` (png, pdf, svg, jpg, ...) with Graphviz; nodes coloured by
     score, edges labelled with the action, a tooltip with status, action and metrics."""
     graphviz = _import_graphviz()
-    color = _color_fn(color_map)
+    color = _color_fn(color_map, snapshot.nodes)
     dot = graphviz.Digraph(comment=title or "Tree Visualization")
     if title:
         dot.attr(label=title, labelloc="t", fontsize="16")
@@ -228,15 +252,15 @@ def mermaid_source(
     snapshot: VisualizationSnapshot[Any],
     theme: str = "default",
     max_nodes: int | None = None,
-    color_map: ColorFn | None = None,
+    color_map: ColorMapArg = None,
 ) -> str:
     """Mermaid ``graph TD`` text: ``node<id>`` per node (``max_nodes``: the root and the best-scoring)."""
-    color = _color_fn(color_map)
     nodes = snapshot.nodes
     if max_nodes is not None and len(nodes) > max_nodes:
         root = [n for n in nodes if n.id == -1]
         rest = sorted((n for n in nodes if n.id != -1), key=lambda n: n.score, reverse=True)
         nodes = root + rest[: max(max_nodes - len(root), 0)]
+    color = _color_fn(color_map, nodes)
     kept = {n.id for n in nodes}
     lines = ["%%{init: {'theme':'" + _mermaid_text(theme) + "'}}%%", "graph TD"]
     for n in nodes:
@@ -261,7 +285,7 @@ def render_mermaid(
     format: str = "mermaid",
     theme: str = "default",
     max_nodes: int | None = None,
-    color_map: ColorFn | None = None,
+    color_map: ColorMapArg = None,
 ) -> None:
     """Write ``<output_basename>.mermaid`` (or ``.md``: the diagram in a fenced block)."""
     fmt = format.lower()
@@ -285,10 +309,22 @@ def html_page(
     include_fields: list[str] | None = None,
     include_algo_metrics: bool = True,
     include_annotations: bool = True,
+    *,
+    theme: str = "light",
+    color_map: ColorMapArg = None,
 ) -> str:
     """One self-contained page: the tree, a timeline slider replaying the order nodes were added, a
-    click shows a node's state and metrics; the whole snapshot rides along as ``snapshotData`` JSON."""
-    from abmcts.treeview.render import NodeDetail, ViewNode, render_tree_html  # pure Python
+    click shows a node's state and metrics; the whole snapshot rides along as ``snapshotData`` JSON.
+    ``theme``: "light" or "dark"."""
+    from abmcts.treeview.render import THEMES, NodeDetail, ScoreColours, ViewNode, render_tree_html
+
+    if theme not in THEMES:
+        raise VisualizationError(f"theme {theme!r}: the HTML page has the themes {', '.join(THEMES)}")
+    colours = (
+        None
+        if color_map is None
+        else ScoreColours(_color_fn(color_map, snapshot.nodes), *score_range(snapshot.nodes))
+    )
 
     def facts(n: NodeSnapshot) -> tuple[tuple[str, str], ...]:
         rows = [
@@ -324,6 +360,8 @@ def html_page(
         subtitle=f"{algorithm} · abmcts.search",
         root_label="ROOT",
         extra_json={"snapshotData": data},
+        theme=theme,
+        colours=colours,
     )
 
 
@@ -333,17 +371,18 @@ def render_html(
     *,
     format: str = "html",
     theme: str = "light",
-    color_map: ColorFn | None = None,
+    color_map: ColorMapArg = None,
     include_fields: list[str] | None = None,
     include_algo_metrics: bool = True,
     include_annotations: bool = True,
 ) -> None:
-    """Write ``<output_basename>.html`` (see ``html_page``). ``theme`` and ``color_map`` are accepted for
-    TreeQuest's signature; the page has one light theme and colours scores red to green."""
+    """Write ``<output_basename>.html`` (see ``html_page``): ``theme`` "light" or "dark"; nodes filled
+    by ``color_map`` (default: red to green over [0, 1]), its legend showing the range it spans."""
     if format.lower() != "html":
         raise ValueError(f"Unsupported format: {format}. Use 'html'.")
-    _color_fn(color_map)
-    page = html_page(snapshot, include_fields, include_algo_metrics, include_annotations)
+    page = html_page(
+        snapshot, include_fields, include_algo_metrics, include_annotations, theme=theme, color_map=color_map
+    )
     try:
         write_text(output_basename + ".html", page)
     except OSError as e:
