@@ -24,19 +24,14 @@ from abmcts.score.report import SUMMARY_KEYS
 from abmcts.stages import STAGES
 
 
-def entry(main: Callable[[], None], searches: bool = False) -> None:
+def entry(main: Callable[[], None]) -> None:
     """Run a pipeline script's Hydra `main` after checking the command line's keys: a typo stops
-    here with one line and the nearest key, instead of Hydra's advice to add it with `+`. A script
-    that `searches` starts its workers' fork server first, beside Hydra's work."""
+    here with one line and the nearest key, instead of Hydra's advice to add it with `+`."""
     try:
         check_overrides(sys.argv[1:], Path(sys.argv[0]).resolve().parent.parent / "conf")
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         sys.exit(2)
-    if searches:
-        from abmcts.experiment.forkserver import start_fork_server
-
-        start_fork_server()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt: run_stages reports it
     try:
         main()
@@ -118,8 +113,10 @@ def run_stages(
     logging.getLogger("abmcts").setLevel(logging.INFO)
     try:
         root = anchor_shared_paths(validate_config(cfg))
-        for name in names:
-            STAGES.get(name, "stage")  # every name known before the first stage runs
+        stages = [STAGES.get(name, "stage") for name in names]  # every name known before the first runs
+        for stage in stages:
+            if stage.warm_up is not None:  # e.g. the search's worker processes' imports, beside what follows
+                stage.warm_up(root)
         result: dict[str, Any] = {}
         for name in names:
             result = run_stage(name, root, **(options or {}).get(name, {}))

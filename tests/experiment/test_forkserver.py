@@ -16,7 +16,7 @@ if __name__ == "__main__":
     import multiprocessing
     from abmcts.experiment.forkserver import entry_script_not_rerun, start_fork_server
 
-    start_fork_server()
+    start_fork_server(["abmcts.experiment.parallel"])
     ctx = multiprocessing.get_context("forkserver")
     queue = ctx.Queue()
     with entry_script_not_rerun():

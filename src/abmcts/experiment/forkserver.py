@@ -1,10 +1,11 @@
-"""The search workers' fork server, started as early as a command can (`start_fork_server`).
+"""The search workers' fork server, started as soon as the config is known (`start_fork_server`).
 
-Local search workers are forked from a multiprocessing fork server that imported the search runtime
-once (`abmcts.experiment.parallel`). A search command starts it before Hydra composes its config, so
-the runtime's import (~0.6 s) overlaps the command's own start instead of delaying the first request;
-the models' own preloads (`BackendKind.preload`) are then imported by each worker as it starts. This
-module imports nothing of the runtime itself, so starting the server costs the command nothing.
+Local search workers are forked from a multiprocessing fork server that imported, once, the search
+runtime (`abmcts.experiment.parallel`) and what the configured models' kinds need
+(`BackendKind.preload`: litellm's ~4 s import, aiohttp...). A command that runs the search stage
+starts it right after validating its config (`Stage.warm_up`), so those imports overlap the stage's
+own start (loading tasks, checking trees and caches) instead of delaying the first request. It lives
+as long as the command: the first start decides what it preloaded; a worker imports what is missing.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ import sys
 from collections.abc import Iterator
 from multiprocessing import forkserver
 
-RUNTIME = "abmcts.experiment.parallel"
 
-
-def start_fork_server() -> None:
-    """Start the fork server now (idempotent), importing the search runtime."""
-    multiprocessing.set_forkserver_preload([RUNTIME])
+def start_fork_server(preload: list[str]) -> None:
+    """Start the fork server now, importing `preload` (no-op once it runs)."""
+    multiprocessing.set_forkserver_preload(preload)
     with entry_script_not_rerun():
         forkserver.ensure_running()
 

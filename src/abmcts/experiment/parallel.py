@@ -52,7 +52,7 @@ from abmcts.arc.prompts import PromptTemplates
 from abmcts.arc.task import Task
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig, SandboxConfig
-from abmcts.experiment.forkserver import entry_script_not_rerun
+from abmcts.experiment.forkserver import entry_script_not_rerun, start_fork_server
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.progress import RunProgress
 from abmcts.experiment.provenance import tree_settings
@@ -439,7 +439,7 @@ def _process_main(cfg: RootConfig, share: LimitShare, inbox: Any, outbox: Any) -
     """A local worker process: build the client and sandbox pool, say so, then search the jobs
     from `inbox` until a None per lane."""
     try:
-        for module in _preload(cfg):  # what a fork server started before the config lacks
+        for module in _preload(cfg):  # what a fork server started for another config lacks
             importlib.import_module(module)
         _worker_resources(cfg, share)  # the models' check too: an error is reported before any task
         outbox.put(("ready", share.index))
@@ -518,6 +518,12 @@ def prepare_stores(cfg: RootConfig) -> None:
         from abmcts.sandbox.cache import open_store
 
         open_store(cfg.cache.executions_path).close()
+
+
+def warm_up_workers(cfg: RootConfig) -> None:
+    """Start the local workers' fork server with what they import (the search stage's warm-up)."""
+    if cfg.executor.backend == "local" and local_workers(cfg.executor.n_jobs) > 1:
+        start_fork_server(_preload(cfg))
 
 
 def _preload(cfg: RootConfig) -> list[str]:

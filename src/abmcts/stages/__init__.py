@@ -20,11 +20,13 @@ from abmcts.registry import Registry
 @dataclass(frozen=True)
 class Stage:
     """`run(cfg, **hooks)` and the Hydra entry point that runs the stage alone. `dvc`: a stage of
-    dvc.yaml (the ranker's training and the cost estimate are run by hand)."""
+    dvc.yaml (the ranker's training and the cost estimate are run by hand). `warm_up(cfg)`: slow
+    preparation started as soon as the config is valid (it must not fail the run; the stage checks)."""
 
     run: Callable[..., dict[str, Any]]
     entry_point: str
     dvc: bool = True
+    warm_up: Callable[[Any], None] | None = None  # started on the validated config before any stage runs
 
 
 STAGES: Registry[Stage] = Registry("pipeline stage", "abmcts.stages", "STAGE")

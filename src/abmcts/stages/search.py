@@ -14,7 +14,14 @@ from abmcts.arc.task import Task
 from abmcts.experiment.background import entered_in_background
 from abmcts.experiment.callbudget import search_with_call_budget
 from abmcts.experiment.config import RootConfig
-from abmcts.experiment.parallel import WorkerPool, check_models, run_tasks, start_workers, sum_counts
+from abmcts.experiment.parallel import (
+    WorkerPool,
+    check_models,
+    run_tasks,
+    start_workers,
+    sum_counts,
+    warm_up_workers,
+)
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, run_provenance, tree_settings
 from abmcts.experiment.rundata import load_run_tasks
@@ -125,4 +132,4 @@ def _spend(cfg: RootConfig, paths: RunPaths, results: list[dict[str, Any]]) -> d
         ledger.close()
 
 
-STAGE = Stage(run=search_stage, entry_point="pipeline/search.py")
+STAGE = Stage(run=search_stage, entry_point="pipeline/search.py", warm_up=warm_up_workers)
