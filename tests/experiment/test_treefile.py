@@ -53,7 +53,19 @@ def test_grids_round_trip_as_digit_rows():
     assert encode_grid([[1, 0], [0, 9]]) == ["10", "09"]
     assert encode_grid(None) is None
     assert decode_grid(["10", "09"], "x") == [[1, 0], [0, 9]]
-    for bad in ([[1, 10]], [[1, 2], [3]], [], [[]], [[0] * 31], [[1.0]], [[-1]], ["01"], [3, 3]):
+    for bad in (
+        [[1, 10]],
+        [[48]],
+        [[1, 57]],
+        [[1, 2], [3]],
+        [],
+        [[]],
+        [[0] * 31],
+        [[1.0]],
+        [[-1]],
+        ["01"],
+        [3, 3],
+    ):
         with pytest.raises(ValueError, match="^not an ARC grid"):
             encode_grid(bad)
 

@@ -9,7 +9,7 @@ import pytest
 from treeview_samples import HOSTILE, sample_nodes
 
 from abmcts.treeview import GridPanel, NodeDetail, ViewNode, render_tree_html
-from abmcts.treeview.render import THEMES, ScoreColours, score_colour
+from abmcts.treeview.render import THEMES, ScoreColours, _grid_rows, score_colour
 
 
 def page_data(page: str) -> dict:
@@ -45,6 +45,28 @@ def test_grids_are_stored_once_and_bad_grids_are_no_output():
     assert data["grids"] == [["01", "23"]]  # shared by 12 nodes x (output, expected)
     assert data["nodes"]["0"]["grids"] == [["demo 1", 0, 0, True], ["test 1", None, None, False]]
     assert data["nodes"]["99"]["grids"] == [["g", None, None, False]]
+
+
+@pytest.mark.parametrize(
+    ("grid", "rows"),
+    [
+        ([[0, 9], [True, 5]], ["09", "15"]),  # bools read as ints
+        ([[1.0, 2.0]], ["12"]),  # whatever int() reads as 0..9
+        ([["3", "4"]], ["34"]),
+        (((1,), (2,)), ["1", "2"]),
+        ([[1, 10]], None),
+        ([[48]], None),  # a byte that is an ASCII digit is still not a cell value
+        ([[-1]], None),
+        ([[256]], None),
+        ([[1, 2], [3]], None),
+        ([[], [1]], None),
+        ([], None),
+        ([[None]], None),
+        ([[1] * 40] * 40, ["1" * 40] * 40),  # no size limit in a picture
+    ],
+)
+def test_grid_rows_fast_path_agrees_with_reading_cell_by_cell(grid, rows):
+    assert _grid_rows(grid) == rows
 
 
 def test_score_colours_and_bad_input():

@@ -62,7 +62,9 @@ def grid_problem(grid: Any) -> str | None:
     return None
 
 
-_TO_DIGITS = bytes.maketrans(bytes(range(10)), b"0123456789")
+# byte value -> its digit for 0..9 and a non-digit for 10..255 (48..57 are digits as bytes: they must
+# not pass through as they are)
+_TO_DIGITS = b"0123456789" + b"x" * 246
 
 
 def digit_rows(grid: Any) -> list[bytes] | None:

@@ -146,10 +146,28 @@ def score_colour(score: float | None) -> str:
     return f"hsl({round(120 * s)}, 70%, 50%)"
 
 
+_DIGIT_OF = bytes(range(48, 58)) + b"x" * 246  # cell value 0..9 -> its digit; 10..255 -> a non-digit
+
+
 def _grid_rows(grid: Grid | None) -> list[str] | None:
-    """Digit rows of a rectangular grid of ints 0..9; None for anything else (drawn as 'no output')."""
+    """Digit rows of a rectangular grid of ints 0..9; None for anything else (drawn as 'no output').
+
+    Lists of ints take a C-speed path (a page draws thousands of grids); anything else (floats,
+    numeric strings, arrays) is read cell by cell, with the same result."""
     if grid is None:
         return None
+    if type(grid) in (list, tuple) and all(type(row) in (list, tuple) for row in grid):
+        try:
+            rows = [bytes(row).translate(_DIGIT_OF) for row in grid]
+        except (TypeError, ValueError):  # not all ints 0..255: the general path decides
+            return _grid_rows_any(grid)
+        if not rows or not rows[0] or len({len(r) for r in rows}) != 1 or not all(r.isdigit() for r in rows):
+            return None
+        return [r.decode() for r in rows]
+    return _grid_rows_any(grid)
+
+
+def _grid_rows_any(grid: Grid) -> list[str] | None:
     try:
         values = [[int(v) for v in row] for row in grid]
     except (TypeError, ValueError):
