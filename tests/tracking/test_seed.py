@@ -1,6 +1,7 @@
-"""A new sqlite store made from the template is the store MLflow would have made itself: the same
+"""Tracking's store: a new sqlite store made from the template is the store MLflow would have made itself: the same
 schema and migration head, its Default experiment with this store's own artifact location, and
-the tracking pipeline works on it; an existing store and other URIs are never touched."""
+the tracking pipeline works on it; an existing store and other URIs are never touched; and MLflow
+sends no telemetry from a tracked run."""
 
 from __future__ import annotations
 
@@ -93,3 +94,24 @@ def test_processes_seeding_one_store_at_once_share_it(tmp_path, cache):
     ids = {p.communicate(timeout=120)[0].strip() for p in procs}
     assert all(p.returncode == 0 for p in procs) and len(ids) == 1
     assert not list(tmp_path.glob(".*seeding"))
+
+
+TELEMETRY = """
+import os
+os.environ.pop("MLFLOW_DISABLE_TELEMETRY", None)
+os.environ.pop("DO_NOT_TRACK", None)
+from abmcts.tracking.runs import connect
+connect("sqlite:///store.db", "abmcts")
+from mlflow.telemetry.client import get_telemetry_client
+from mlflow.telemetry.utils import is_telemetry_disabled
+print(is_telemetry_disabled(), get_telemetry_client())
+"""
+
+
+def test_tracking_never_sends_mlflow_telemetry(tmp_path, cache):
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_CURRENT_TEST")}
+    out = subprocess.run(
+        [sys.executable, "-c", TELEMETRY], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "None"]
