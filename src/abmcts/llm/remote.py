@@ -17,13 +17,11 @@ from types import ModuleType
 from typing import Any
 
 from abmcts.errors import LLMError
-from abmcts.llm.backends import Answer, strip_reasoning
+from abmcts.llm.backends import PLACEHOLDER_KEY, Answer, strip_reasoning
 from abmcts.llm.litellm_lean import make_lean
 from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
 from abmcts.llm.spec import ModelSpec
 
-# Local OpenAI-compatible servers (llama.cpp, vLLM) need *some* key in the request but ignore it.
-PLACEHOLDER_KEY = "no-key"
 # litellm's failures without a provider error response: the request may have been answered and billed
 _MAYBE_BILLED = frozenset({"Timeout", "APITimeoutError", "APIConnectionError", "APIResponseValidationError"})
 

@@ -38,6 +38,8 @@ class Answer(NamedTuple):
 
 
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+# Local OpenAI-compatible servers (llama.cpp, vLLM) need *some* key in the request but ignore it.
+PLACEHOLDER_KEY = "no-key"
 
 
 def strip_reasoning(text: str) -> str:

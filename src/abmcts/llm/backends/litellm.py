@@ -29,9 +29,8 @@ class LitellmTransport:
 
 
 class LitellmKind(RemoteKind):
-    preload: tuple[str, ...] = (
-        "abmcts.llm.preload",
-    )  # litellm imported, configured and warmed up (~4 s of CPU)
+    # litellm imported, configured and warmed up (~4 s of CPU) once, in the workers' fork server
+    preload: tuple[str, ...] = ("abmcts.llm.preload",)
 
     def open(self, spec: ModelSpec, context: BackendContext) -> Transport:
         if not context.replay:  # a replay never calls out, so it needs no key

@@ -24,7 +24,15 @@ import weakref
 from typing import Any
 
 from abmcts.errors import ConfigError, LLMError
-from abmcts.llm.backends import Answer, BackendContext, BackendKind, RemoteKind, Transport, strip_reasoning
+from abmcts.llm.backends import (
+    PLACEHOLDER_KEY,
+    Answer,
+    BackendContext,
+    BackendKind,
+    RemoteKind,
+    Transport,
+    strip_reasoning,
+)
 from abmcts.llm.price_map import token_prices
 from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
 from abmcts.llm.spec import ModelSpec
@@ -44,7 +52,6 @@ DEFAULT_KEY_ENVS = {
 LITELLM_ONLY_PARAMS = frozenset(
     {"drop_params", "additional_drop_params", "mock_response", "custom_llm_provider"}
 )
-PLACEHOLDER_KEY = "no-key"  # local servers need some key in the request but ignore it
 # the OpenAI SDK's names for an error status (the litellm path reports the same names)
 STATUS_KINDS = {
     400: "BadRequestError",
