@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from abmcts.errors import LLMError
-from abmcts.llm.backends import PLACEHOLDER_KEY, Answer, strip_reasoning
+from abmcts.llm.backends import PLACEHOLDER_KEY, Answer, remote_answer, scrub_key
 from abmcts.llm.litellm_lean import make_lean
 from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
 from abmcts.llm.spec import ModelSpec
@@ -124,22 +124,17 @@ async def acall_remote(spec: ModelSpec, messages: list[dict[str, Any]]) -> Answe
         text = response.choices[0].message.content
     except (AttributeError, IndexError, TypeError):
         text = None
-    text = strip_reasoning(text) if isinstance(text, str) else None
     usage = getattr(response, "usage", None)
-    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)  # litellm fills a missing usage with zeros
     completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-    reported = prompt_tokens > 0 or completion_tokens > 0  # litellm fills a missing usage with zeros
     configured = spec.configured_price
-    if not reported:
-        cost = 0.0
-    elif configured is not None:
-        cost = prompt_tokens * configured[0] + completion_tokens * configured[1]
-    else:
-        cost = _cost(litellm, spec, response)
-    if not text or not text.strip():  # billed all the same (e.g. a `<think>` block and nothing after it)
-        usage_billed = (prompt_tokens, completion_tokens, cost) if reported else None
-        raise CallFailure("EmptyContent", "the model returned no text", billed=True, usage=usage_billed)
-    return Answer(text, prompt_tokens, completion_tokens, cost, usage=reported)
+
+    def cost() -> float:
+        if configured is not None:
+            return prompt_tokens * configured[0] + completion_tokens * configured[1]
+        return _cost(litellm, spec, response)
+
+    return remote_answer(text, prompt_tokens, completion_tokens, cost)
 
 
 def _cost(litellm: ModuleType, spec: ModelSpec, response: Any) -> float:
@@ -171,9 +166,6 @@ def _no_price(litellm: ModuleType, model: str) -> bool:
 def _failure(exc: Exception, api_key: str | None) -> CallFailure:
     status = getattr(exc, "status_code", None)
     status = status if isinstance(status, int) else None
-    message = str(exc)
-    if api_key and api_key != PLACEHOLDER_KEY:
-        message = message.replace(api_key, "***")
     retry_after = None
     for headers in (
         getattr(getattr(exc, "response", None), "headers", None),
@@ -187,7 +179,7 @@ def _failure(exc: Exception, api_key: str | None) -> CallFailure:
     kind = type(exc).__name__
     return CallFailure(
         kind=kind,
-        message=short_message(message),
+        message=scrub_key(str(exc), api_key),
         retryable=is_retryable_status(status),
         retry_after_s=retry_after,
         billed=_billed(exc, kind, status),

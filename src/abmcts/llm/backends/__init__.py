@@ -52,6 +52,27 @@ def strip_reasoning(text: str) -> str:
     return "" if end < 0 else head[end + len(_THINK_CLOSE) :].lstrip("\n")
 
 
+def remote_answer(text: Any, prompt_tokens: int, completion_tokens: int, cost: Callable[[], float]) -> Answer:
+    """A remote call's answer as every remote kind hands it over: the text after any `<think>` block;
+    the tokens as reported (both 0: no usage, which the spend ledger counts at its worst case);
+    `cost()` asked only when usage was reported. No text left is `EmptyContent`, billed all the
+    same (e.g. a `<think>` block and nothing after it), with its usage when reported."""
+    text = strip_reasoning(text) if isinstance(text, str) else None
+    reported = prompt_tokens > 0 or completion_tokens > 0
+    usd = cost() if reported else 0.0
+    if not text or not text.strip():
+        usage = (prompt_tokens, completion_tokens, usd) if reported else None
+        raise CallFailure("EmptyContent", "the model returned no text", billed=True, usage=usage)
+    return Answer(text, prompt_tokens, completion_tokens, usd, usage=reported)
+
+
+def scrub_key(message: str, api_key: str | None) -> str:
+    """`message` with the API key masked (a provider may echo it), on one bounded line."""
+    if api_key and api_key != PLACEHOLDER_KEY:
+        message = message.replace(api_key, "***")
+    return short_message(message)
+
+
 class OfflineModel(Protocol):
     """An in-process program writer: deterministic for a given seed, reads only the messages."""
 

@@ -31,10 +31,11 @@ from abmcts.llm.backends import (
     BackendKind,
     RemoteKind,
     Transport,
-    strip_reasoning,
+    remote_answer,
+    scrub_key,
 )
 from abmcts.llm.price_map import token_prices
-from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after, short_message
+from abmcts.llm.retry import CallFailure, is_retryable_status, parse_retry_after
 from abmcts.llm.spec import ModelSpec
 
 DEFAULT_API_BASES = {
@@ -131,12 +132,12 @@ class OpenAICompatibleTransport:
                     response.headers.get("retry-after"),
                 )
         except aiohttp.ClientConnectorError as exc:  # no connection: nothing reached the provider
-            raise CallFailure("APIConnectionError", _scrub(_said(exc), api_key), billed=False) from None
+            raise CallFailure("APIConnectionError", scrub_key(_said(exc), api_key), billed=False) from None
         except TimeoutError:
             message = f"no answer in {self.spec.timeout_s:g} s"
             raise CallFailure("Timeout", message, billed=None) from None
         except aiohttp.ClientError as exc:  # the connection broke after the request went out
-            raise CallFailure("APIConnectionError", _scrub(_said(exc), api_key), billed=None) from None
+            raise CallFailure("APIConnectionError", scrub_key(_said(exc), api_key), billed=None) from None
         if not 200 <= status < 300:  # an error, or a redirect (not followed)
             raise status_failure(status, content, retry_after, api_key)
         return self._answer(content)
@@ -151,19 +152,18 @@ class OpenAICompatibleTransport:
                 "APIResponseValidationError", "the answer is not a chat completion", billed=None
             ) from None
         text = message.get("content") if isinstance(message, dict) else None
-        text = strip_reasoning(text) if isinstance(text, str) else None
         usage = data.get("usage") if isinstance(data, dict) else None
         usage = usage if isinstance(usage, dict) else {}
         prompt_tokens, completion_tokens = (
             _tokens(usage.get("prompt_tokens")),
             _tokens(usage.get("completion_tokens")),
         )
-        reported = prompt_tokens > 0 or completion_tokens > 0
-        cost = answer_cost(self.spec, prompt_tokens, completion_tokens) if reported else 0.0
-        if not text or not text.strip():
-            usage_billed = (prompt_tokens, completion_tokens, cost) if reported else None
-            raise CallFailure("EmptyContent", "the model returned no text", billed=True, usage=usage_billed)
-        return Answer(text, prompt_tokens, completion_tokens, cost, usage=reported)
+        return remote_answer(
+            text,
+            prompt_tokens,
+            completion_tokens,
+            lambda: answer_cost(self.spec, prompt_tokens, completion_tokens),
+        )
 
 
 def answer_cost(spec: ModelSpec, prompt_tokens: int, completion_tokens: int) -> float:
@@ -183,12 +183,6 @@ def _tokens(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
-def _scrub(message: str, api_key: str) -> str:
-    if api_key and api_key != PLACEHOLDER_KEY:
-        message = message.replace(api_key, "***")
-    return short_message(message)
-
-
 def status_failure(status: int, content: bytes, retry_after: str | None, api_key: str) -> CallFailure:
     """An error status: the provider's own error body bills nothing; anything else may have."""
     kind = STATUS_KINDS.get(status, "InternalServerError" if status >= 500 else "APIStatusError")
@@ -201,7 +195,7 @@ def status_failure(status: int, content: bytes, retry_after: str | None, api_key
     shown = detail if detail else content[:200].decode("utf-8", "replace")
     return CallFailure(
         kind=kind,
-        message=_scrub(f"status {status}: {shown}", api_key),
+        message=scrub_key(f"status {status}: {shown}", api_key),
         retryable=is_retryable_status(status),
         retry_after_s=parse_retry_after(retry_after),
         billed=False if status == 429 or isinstance(body, dict) else None,

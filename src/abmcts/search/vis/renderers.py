@@ -320,11 +320,8 @@ def html_page(
 
     if theme not in THEMES:
         raise VisualizationError(f"theme {theme!r}: the HTML page has the themes {', '.join(THEMES)}")
-    colours = (
-        None
-        if color_map is None
-        else ScoreColours(_color_fn(color_map, snapshot.nodes), *score_range(snapshot.nodes))
-    )
+    low, high = score_range(snapshot.nodes)
+    colours = None if color_map is None else ScoreColours(resolve_colormap(color_map, low, high), low, high)
 
     def facts(n: NodeSnapshot) -> tuple[tuple[str, str], ...]:
         rows = [
