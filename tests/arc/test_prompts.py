@@ -2,16 +2,18 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from abmcts.arc.prompts import (
     PromptTemplates,
+    grid_text,
     parse_prompt,
     prompt_hash,
     render_initial,
     render_refinement,
 )
-from abmcts.arc.task import Pair, Task
+from abmcts.arc.task import Pair, Task, grid_problem, is_grid, plain_digit_rows
 from abmcts.errors import ConfigError, InputError
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "prompts" / "default.yaml"
@@ -102,3 +104,64 @@ def test_prompt_hash_stable_and_sensitive():
     assert prompt_hash(a) == prompt_hash([{"content": "hi", "role": "user"}])
     assert prompt_hash(a) != prompt_hash([{"role": "user", "content": "hi!"}])
     assert len(prompt_hash(a)) == 16
+
+
+def _cell_by_cell(grid) -> str:
+    return "\n".join(" ".join(str(v) for v in row) for row in grid)
+
+
+class _Rows(list):
+    pass
+
+
+GRIDS = [
+    [[1, 0], [0, 2]],
+    [[9] * 30] * 30,
+    [[True, 0], [1, 2]],  # bools print as True/False, as str() does
+    [[np.int64(3), 4]],
+    [[10, 2]],
+    [[1, 2], [3]],
+    _Rows([[1, 2]]),
+    [[-1]],
+    [[]],
+]
+
+
+@pytest.mark.parametrize("grid", GRIDS, ids=range(len(GRIDS)))
+def test_grid_text_fast_path_gives_the_cell_by_cell_text(grid):
+    assert grid_text(grid) == _cell_by_cell(grid)
+
+
+@pytest.mark.parametrize("grid", [*GRIDS, [], None, [[1], "2"], [[1.0]], [[1] * 31], [[1]] * 31])
+def test_is_grid_agrees_with_grid_problem(grid):
+    assert is_grid(grid) is (grid_problem(grid) is None)
+    if plain_digit_rows(grid) is not None:
+        assert grid_problem(grid) is None
+
+
+def test_random_grids_render_as_cell_by_cell():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        h, w = rng.integers(1, 31, size=2)
+        grid = rng.integers(0, 10, size=(h, w)).tolist()
+        assert grid_text(grid) == _cell_by_cell(grid)
+
+
+def test_task_text_is_rendered_per_task_object(task, templates):
+    """The task's part of a prompt is kept between calls; another task (even one made in its old
+    place in memory) gets its own."""
+    first = render_initial(task, templates)
+    assert render_initial(task, templates) == first
+    other = Task(task.task_id, (Pair([[5]], [[6]]),), ([[7]],))
+    text = render_initial(other, templates)
+    assert parse_prompt(text).train == [Pair([[5]], [[6]])]
+    for _ in range(300):  # past the cache's limit: old entries go, renders stay right
+        fresh = Task("t", (Pair([[1]], [[2]]),), ([[3]],))
+        assert parse_prompt(render_initial(fresh, templates)).test_inputs == [[[3]]]
+    assert render_initial(task, templates) == first
+
+
+def test_refinement_shows_each_example_its_own_expected_output(task, templates):
+    text = render_refinement(task, templates, "def transform(g):\n    return g", [[[0]], None], [None, None])
+    parsed = parse_prompt(text)
+    assert [p.output for p in parsed.train] == [p.output for p in task.train]

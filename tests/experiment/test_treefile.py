@@ -8,7 +8,15 @@ import typing
 import pytest
 
 from abmcts.arc.node import TreeNode
-from abmcts.arc.treefile import TreeEncoder, decode_grid, encode_grid, read_tree_nodes
+from abmcts.arc.treefile import (
+    CALL_TYPES,
+    OUTPUT_FIELDS,
+    TreeEncoder,
+    decode_grid,
+    encode_grid,
+    read_tree_calls,
+    read_tree_nodes,
+)
 from abmcts.errors import InputError
 
 from runner_helpers import VariedExecutor, search
@@ -175,3 +183,30 @@ def test_a_format_1_checkpoint_resumes_and_is_rewritten_as_format_2(tmp_path):
     assert resumed.resume() is True and resumed.nodes == nodes
     resumed.write(complete=True)
     assert path.read_bytes() == v2
+
+
+def test_the_calls_reader_gives_every_field_but_the_outputs():
+    """A trace reads the calls only: the same fields as `read_tree_nodes`, outputs left encoded."""
+    for doc in (encoded(NODES), {"format": 1, "nodes": NODES}):
+        calls = read_tree_calls(doc, "f")
+        for call, node in zip(calls, NODES, strict=True):
+            assert {k: call[k] for k in CALL_TYPES} == {
+                k: v for k, v in node.items() if k not in OUTPUT_FIELDS
+            }
+
+
+@pytest.mark.parametrize("field", list(CALL_TYPES))
+def test_the_calls_reader_checks_every_field_it_gives(field):
+    doc = encoded(NODES)
+    doc["nodes"][1][field] = {}
+    with pytest.raises(InputError, match=f"^f: node 1 field '{field}' has a bad value"):
+        read_tree_calls(doc, "f")
+    del doc["nodes"][1][field]
+    with pytest.raises(InputError, match=f"^f: node 1 has no field '{field}'"):
+        read_tree_calls(doc, "f")
+
+
+@pytest.mark.parametrize("doc", [[], {"format": 3, "nodes": []}, {"format": 2, "nodes": {}}], ids=repr)
+def test_the_calls_reader_refuses_what_is_not_a_tree_file(doc):
+    with pytest.raises(InputError, match="^f: "):
+        read_tree_calls(doc, "f")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.arc.node import TreeNode
-from abmcts.arc.task import Grid, Pair, Task, grid_problem
+from abmcts.arc.task import Grid, Pair, Task, grid_problem, is_grid, plain_digit_rows
 from abmcts.errors import ConfigError, InputError
 
 INITIAL_FIELDS = {"examples", "test_inputs", "n_train", "n_test"}
@@ -93,12 +93,41 @@ class ParsedPrompt:
 
 
 def grid_text(grid: Grid) -> str:
-    """One row per line, cells separated by spaces."""
-    return "\n".join(" ".join(str(v) for v in row) for row in grid)
+    """One row per line, cells separated by spaces (each row joined at C speed when the grid is all
+    ints 0..9, the usual case; anything else cell by cell, with the same text)."""
+    rows = plain_digit_rows(grid)
+    if rows is None:
+        return "\n".join(" ".join(str(v) for v in row) for row in grid)
+    return "\n".join(" ".join(row.decode()) for row in rows)
 
 
 def _block(marker: str, body: str) -> str:
     return f"<{marker}>\n{body}\n</{marker}>"
+
+
+@dataclass(frozen=True)
+class _TaskText:
+    """The parts of a prompt that depend on the task alone, rendered once per task: every call of a
+    search renders them again otherwise (~a third of a replayed call's CPU)."""
+
+    task: Task
+    examples: str
+    tests: str
+    expected: tuple[str, ...]
+
+
+_TASK_TEXT: dict[int, _TaskText] = {}  # id(task) -> its text; the entry holds the task, so the id stays its
+_TASK_TEXT_LIMIT = 256
+
+
+def _task_text(task: Task) -> _TaskText:
+    text = _TASK_TEXT.get(id(task))
+    if text is None or text.task is not task:
+        if len(_TASK_TEXT) >= _TASK_TEXT_LIMIT:
+            _TASK_TEXT.clear()
+        expected = tuple(f"Expected output:\n{_block(M_EXPECTED, grid_text(p.output))}" for p in task.train)
+        text = _TASK_TEXT[id(task)] = _TaskText(task, _examples(task), _tests(task), expected)
+    return text
 
 
 def _examples(task: Task) -> str:
@@ -124,9 +153,10 @@ def _error_line(error: str | None) -> str:
 
 
 def render_initial(task: Task, templates: PromptTemplates) -> str:
+    text = _task_text(task)
     return templates.initial.format(
-        examples=_examples(task),
-        test_inputs=_tests(task),
+        examples=text.examples,
+        test_inputs=text.tests,
         n_train=len(task.train),
         n_test=len(task.test_inputs),
     )
@@ -151,10 +181,11 @@ def render_refinement(
             f"render_refinement task {task.task_id!r}: got {len(train_outputs)} train / {len(test_outputs)} "
             f"test outputs for {n} demonstrations / {len(task.test_inputs)} test inputs"
         )
+    text = _task_text(task)
     feedback, n_correct = [], 0
     for i, (pair, out) in enumerate(zip(task.train, train_outputs, strict=True)):
         err = train_errors[i] if train_errors else None
-        if out is not None and grid_problem(out) is None:
+        if out is not None and is_grid(out):
             ok = out == pair.output
             n_correct += ok
             head = f"Example {i + 1}: {'correct' if ok else 'wrong'}"
@@ -162,12 +193,11 @@ def render_refinement(
         else:
             head = f"Example {i + 1}: wrong (error)"
             body = f"Error:\n{_block(M_PARENT_ERR, _error_line(err))}"
-        expected = f"Expected output:\n{_block(M_EXPECTED, grid_text(pair.output))}"
-        feedback.append(f"{head}\n{body}\n{expected}")
+        feedback.append(f"{head}\n{body}\n{text.expected[i]}")
     feedback.append(f"Your program is correct for {n_correct} of {n} examples.")
     tests = []
     for i, out in enumerate(test_outputs):
-        if out is not None and grid_problem(out) is None:
+        if out is not None and is_grid(out):
             tests.append(f"Your output on test input {i + 1}:\n{_block(M_PARENT_TEST, grid_text(out))}")
         else:
             err = test_errors[i] if test_errors else None
@@ -176,8 +206,8 @@ def render_refinement(
             )
     code = parent_code.strip("\n")
     return templates.refinement.format(
-        examples=_examples(task),
-        test_inputs=_tests(task),
+        examples=text.examples,
+        test_inputs=text.tests,
         n_train=n,
         n_test=len(task.test_inputs),
         parent_code=_block(M_CODE, f"```python\n{code}\n```"),

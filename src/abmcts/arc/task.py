@@ -82,6 +82,21 @@ def digit_rows(grid: Any) -> list[bytes] | None:
     return rows
 
 
+def plain_digit_rows(grid: Any) -> list[bytes] | None:
+    """`digit_rows` of a grid whose cells are all plain ints (no bools, no int-like objects), or None:
+    when it returns rows, `grid_problem(grid)` is None. A None does not say the grid is invalid
+    (a subclass of list is checked only by `grid_problem`), so callers fall back to that."""
+    rows = digit_rows(grid)
+    if rows is None or any(set(map(type, row)) != {int} for row in grid):
+        return None
+    return rows
+
+
+def is_grid(grid: Any) -> bool:
+    """`grid_problem(grid) is None`, at C speed for the usual grid."""
+    return plain_digit_rows(grid) is not None or grid_problem(grid) is None
+
+
 def validate_grid(grid: Any, where: str) -> Grid:
     problem = grid_problem(grid)
     if problem:

@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-from abmcts.arc.treefile import read_tree_nodes
+from abmcts.arc.treefile import read_tree_calls
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.io import read_json
@@ -106,7 +106,7 @@ class SearchMonitor:
             and task_id not in self.traced
         ):
             path = self.paths.tree(task_id)
-            nodes = read_tree_nodes(read_json(path, "tree file"), f"tree file {path}")
+            nodes = read_tree_calls(read_json(path, "tree file"), f"tree file {path}")
             trace = task_trace(
                 task_id,
                 nodes,
