@@ -62,13 +62,14 @@ def test_no_module_imports_one_that_imports_it_back():
     assert import_loops("abmcts") == []
 
 
-def test_the_loop_finder_finds_a_loop(tmp_path, monkeypatch):
-    pkg = tmp_path / "looped"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "a.py").write_text("def f():\n    from looped import b\n")
-    (pkg / "b.py").write_text("from looped import c\n")
-    (pkg / "c.py").write_text("import looped.a\n")
-    (pkg / "d.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import looped.a\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+def test_the_loop_finder_finds_a_loop(throwaway_package):
+    throwaway_package(
+        "looped",
+        {
+            "a": "def f():\n    from looped import b\n",
+            "b": "from looped import c\n",
+            "c": "import looped.a\n",
+            "d": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import looped.a\n",
+        },
+    )
     assert import_loops("looped") == [["looped.a", "looped.b", "looped.c"]]

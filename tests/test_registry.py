@@ -1,7 +1,5 @@
 """The one name-to-implementation rule every kind of extension uses."""
 
-import sys
-
 import pytest
 
 from abmcts.errors import ConfigError
@@ -9,18 +7,17 @@ from abmcts.registry import Registry
 
 
 @pytest.fixture
-def plugin_package(tmp_path, monkeypatch):
-    pkg = tmp_path / "toyplugins"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "alpha.py").write_text("THING = 'alpha'\n")
-    (pkg / "_private.py").write_text("THING = 'hidden'\n")
-    (pkg / "noattr.py").write_text("OTHER = 1\n")
-    (pkg / "broken.py").write_text("import a_module_that_is_not_installed_anywhere\nTHING = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield Registry[str]("toy thing", "toyplugins", "THING")
-    for name in [m for m in sys.modules if m.startswith("toyplugins")]:
-        del sys.modules[name]
+def plugin_package(throwaway_package):
+    throwaway_package(
+        "toyplugins",
+        {
+            "alpha": "THING = 'alpha'\n",
+            "_private": "THING = 'hidden'\n",
+            "noattr": "OTHER = 1\n",
+            "broken": "import a_module_that_is_not_installed_anywhere\nTHING = 1\n",
+        },
+    )
+    return Registry[str]("toy thing", "toyplugins", "THING")
 
 
 def test_a_name_is_the_module_of_that_name(plugin_package):
