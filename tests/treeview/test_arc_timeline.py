@@ -27,3 +27,4 @@ def test_arc_page_timeline_follows_call_order():
     data = json.loads(re.search(r'<script type="application/json" id="data">(.*?)</script>', page, re.S)[1])
     assert data["order"] == [0, 1, 2, 3]
     assert 'max="4"' in page and "<script>alert" not in page
+    assert "Click a node to see its code, outputs and call." in page  # an ARC node has all three

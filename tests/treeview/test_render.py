@@ -104,3 +104,11 @@ def test_a_deep_chain_renders_without_recursion_trouble():
     chain = [ViewNode(i, i - 1 if i else None, 0.5, "m", "refine", str(i)) for i in range(2000)]
     page = render_tree_html(chain, "chain")
     assert len(re.findall(r'<g class="node', page)) == 2000
+
+
+def test_the_side_panel_hint_is_the_callers_and_escaped():
+    """A generic tree (TreeQuest's render_html) does not promise ARC code and outputs."""
+    generic = render_tree_html(sample_nodes(), "t")
+    assert "Click a node to see its details." in generic and "code, outputs" not in generic
+    page = render_tree_html(sample_nodes(), "t", side_hint="<b>pick</b> one")
+    assert '<p class="none">&lt;b&gt;pick&lt;/b&gt; one</p>' in page

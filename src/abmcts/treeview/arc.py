@@ -96,5 +96,10 @@ def render_task_tree(
     subtitle = f"{run} · {tree.get('algorithm', '?')} · best train reward {best:.2f}"
     legend = {k: v for k, v in LEGEND.items() if k != SOLVES_TEST or solutions is not None}
     return render_tree_html(
-        nodes, f"task {task.task_id}", subtitle=subtitle.strip(" ·"), legend=legend, root_label=task.task_id
+        nodes,
+        f"task {task.task_id}",
+        subtitle=subtitle.strip(" ·"),
+        legend=legend,
+        root_label=task.task_id,
+        side_hint="Click a node to see its code, outputs and call.",
     )

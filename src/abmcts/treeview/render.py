@@ -256,11 +256,13 @@ def render_tree_html(
     extra_json: Mapping[str, Any] | None = None,
     theme: str = "light",
     colours: ScoreColours | None = None,
+    side_hint: str = "Click a node to see its details.",
 ) -> str:
     """The whole page as one string; `legend` explains the marks (badge -> meaning). With
     `root_label`, parentless nodes hang from a drawn root (e.g. the task), so their edge kinds show.
     `extra_json` embeds more data for readers of the file (element id -> JSON-safe value), inert.
-    `theme` is a key of `THEMES`; `colours` replaces the red-to-green score colours."""
+    `theme` is a key of `THEMES`; `colours` replaces the red-to-green score colours; `side_hint`
+    is what the side panel says before a node is clicked."""
     e = html.escape
     if theme not in THEMES:
         raise ValueError(f"render_tree_html: theme {theme!r} is not one of {', '.join(THEMES)}")
@@ -322,6 +324,7 @@ def render_tree_html(
         subtitle=e(subtitle),
         count=len(nodes),
         legend=_legend(groups, edges, legend or {}, colours),
+        side_hint=e(side_hint),
         theme_css=THEMES[theme],
         width=f"{width:.0f}",
         height=f"{height:.0f}",
@@ -374,7 +377,7 @@ table.facts td {{ padding: 1px 8px 1px 0; vertical-align: top; }} table.facts td
 <svg id="svg" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}">
 {svg}
 </svg></div>
-<div id="side"><p class="none">Click a node to see its code, outputs and call.</p></div>
+<div id="side"><p class="none">{side_hint}</p></div>
 <script type="application/json" id="data">{data}</script>
 {extra}<script>
 "use strict";
