@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import RootConfig
+from abmcts.experiment.gc_schedule import schedule_collections
 from abmcts.experiment.interrupt import INTERRUPTED, INTERRUPTED_LINE
 from abmcts.experiment.keys import did_you_mean, is_known, schema_keys
 from abmcts.experiment.shared import anchor_shared_paths
@@ -133,6 +134,7 @@ def run_stages(
 
 def run_stage(name: str, cfg: RootConfig, **options: Any) -> dict[str, Any]:
     """Stage `name` on a validated config, with tracking's hooks when tracking is on."""
+    schedule_collections()
     hooks: Mapping[str, Any] = {}
     if cfg.tracking.enabled:
         from abmcts.tracking.hooks import tracking_hooks  # mlflow's side loads only when tracking is on

@@ -53,6 +53,7 @@ from abmcts.arc.task import Task
 from abmcts.errors import AbmctsError, ConfigError
 from abmcts.experiment.config import CacheConfig, ExecutorConfig, RootConfig, SandboxConfig
 from abmcts.experiment.forkserver import entry_script_not_rerun, start_fork_server
+from abmcts.experiment.gc_schedule import schedule_collections
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.progress import RunProgress
 from abmcts.experiment.provenance import tree_settings
@@ -188,6 +189,7 @@ async def search_tasks(
     A task's summary (keys: task_id, calls, best_reward, cost, stop_reason, cached, cache,
     executions, timings_s) is reported as it finishes; an error cancels the other searches and is raised.
     """
+    schedule_collections()  # whichever process this is: a local worker, Dask's, Ray's, or the caller
     client, executor = _worker_resources(cfg, share)
     templates = PromptTemplates(initial=cfg.prompts.initial, refinement=cfg.prompts.refinement)
     models = [m.name for m in cfg.models.specs]
