@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import typing
 
@@ -210,3 +211,52 @@ def test_the_calls_reader_checks_every_field_it_gives(field):
 def test_the_calls_reader_refuses_what_is_not_a_tree_file(doc):
     with pytest.raises(InputError, match="^f: "):
         read_tree_calls(doc, "f")
+
+
+def test_a_grid_repeated_across_output_sets_is_decoded_once_and_shared():
+    # nodes 0 and 1 share their first train output but not their outputs entry
+    nodes = [NODES[0], full_node(1, [[[1, 0], [0, 9]], [[5]]], [[[7]]])]
+    doc = encoded(nodes)
+    assert len(doc["outputs"]) == 2
+    read = read_tree_nodes(doc, "f")
+    assert read == nodes
+    assert read[0]["train_outputs"][0] is read[1]["train_outputs"][0]
+    assert read[0]["test_outputs"][0] is read[1]["test_outputs"][0]
+    assert read[0]["test_outputs"] is not read[1]["test_outputs"]  # one list per outputs entry
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [
+        ("12", "'12'"),  # a string whose characters are the rows of the valid grid ["1", "2"]
+        ({"1": 0, "2": 0}, "{'1': 0, '2': 0}"),  # an object whose keys are those rows
+        (["1", 2], "['1', 2]"),
+        ([["1"], ["2"]], "[['1'], ['2']]"),  # unhashable rows
+        (["1", "22"], "['1', '22']"),
+    ],
+    ids=repr,
+)
+def test_a_bad_grid_after_a_valid_one_it_resembles_is_still_refused(bad, shown):
+    doc = encoded([NODES[0], full_node(1, [[[1], [2]], None], [None])])
+    doc["outputs"][1]["test"] = [bad]
+    with pytest.raises(InputError, match=r"^f: outputs\[1\] test\[0\]: bad grid ") as err:
+        read_tree_nodes(doc, "f")
+    assert shown in str(err.value)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_reading_leaves_the_garbage_collector_as_it_found_it_even_on_error(enabled):
+    bad = encoded(NODES)
+    bad["outputs"][0]["test"] = [["1a"]]
+    was = gc.isenabled()
+    try:
+        if not enabled:
+            gc.disable()
+        read_tree_nodes(encoded(NODES), "f")
+        assert gc.isenabled() is enabled
+        with pytest.raises(InputError):
+            read_tree_nodes(bad, "f")
+        assert gc.isenabled() is enabled
+    finally:
+        if was:
+            gc.enable()

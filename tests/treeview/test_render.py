@@ -47,6 +47,39 @@ def test_grids_are_stored_once_and_bad_grids_are_no_output():
     assert data["nodes"]["99"]["grids"] == [["g", None, None, False]]
 
 
+def test_a_page_with_shared_grid_objects_equals_one_with_a_copy_of_each():
+    """Grids are looked up by object first (tree files share them): the same page either way,
+    including a bad grid shared by several panels."""
+    good, other, bad = [[1, 2], [3, 4]], ((5,), (6,)), [[1, 12]]
+
+    def nodes(fresh):
+        grid = (lambda g: json.loads(json.dumps(g))) if fresh else (lambda g: g)
+        return [
+            ViewNode(
+                i,
+                None if i == 0 else i - 1,
+                0.5,
+                "m",
+                "refine",
+                f"#{i}",
+                detail=NodeDetail(
+                    grids=(
+                        GridPanel("a", grid(good), grid(other)),
+                        GridPanel("b", grid(bad), grid(good)),
+                        GridPanel("c", grid([[i % 10]]), None),
+                    )
+                ),
+            )
+            for i in range(12)
+        ]
+
+    page = render_tree_html(nodes(fresh=False), "t")
+    assert page == render_tree_html(nodes(fresh=True), "t")
+    data = page_data(page)
+    assert data["grids"][:2] == [["12", "34"], ["5", "6"]]
+    assert data["nodes"]["3"]["grids"] == [["a", 0, 1, True], ["b", None, 0, True], ["c", 5, None, False]]
+
+
 @pytest.mark.parametrize(
     ("grid", "rows"),
     [

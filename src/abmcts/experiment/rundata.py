@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from abmcts.arc import loaders
 from abmcts.arc.task import Grid, Task
-from abmcts.arc.treefile import read_tree_nodes
 from abmcts.errors import InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
 from abmcts.experiment.provenance import ensure_tree_settings, tree_settings
 from abmcts.experiment.taskset import check_task_ids, selected_task_ids
-from abmcts.io import read_json
+from abmcts.experiment.treecache import ReadTree, read_tree, remember
+from abmcts.io import paused_gc
 
 
 def load_run_tasks(cfg: RootConfig) -> dict[str, Task]:
@@ -34,18 +35,21 @@ def load_run_trees(cfg: RootConfig) -> dict[str, dict[str, Any]]:
     tasks = load_run_tasks(cfg)
     check_task_ids(cfg, list(tasks))  # never score another selection over the run's results
     trees = {}
-    for tid, task in tasks.items():
-        where = f"tree file {paths.tree(tid)}"
-        tree = read_json(paths.tree(tid), "tree file")
-        if not isinstance(tree, dict) or not tree.get("complete"):
-            raise InputError(f"{where}: search did not finish; rerun the search stage")
-        if tree.get("task_id") != tid:
-            raise InputError(f"{where}: holds task {tree.get('task_id')!r}, not {tid!r}")
-        ensure_tree_settings(tree, tree_settings(cfg, task), where)
-        tree["nodes"] = read_tree_nodes(tree, where)
-        tree.pop("outputs", None)  # now inside the nodes
-        trees[tid] = tree
+    reads: dict[bytes, ReadTree] = {}
+    with paused_gc():  # the trees are acyclic: collecting while they grow only rescans them
+        for tid, task in tasks.items():
+            check = partial(_check_finished, tid, tree_settings(cfg, task), f"tree file {paths.tree(tid)}")
+            trees[tid] = read_tree(paths.tree(tid), check, reads)
+    remember(reads)  # the next stage in this process (score after select) reads them again
     return trees
+
+
+def _check_finished(task_id: str, settings: dict[str, Any], where: str, tree: Any) -> None:
+    if not isinstance(tree, dict) or not tree.get("complete"):
+        raise InputError(f"{where}: search did not finish; rerun the search stage")
+    if tree.get("task_id") != task_id:
+        raise InputError(f"{where}: holds task {tree.get('task_id')!r}, not {task_id!r}")
+    ensure_tree_settings(tree, settings, where)
 
 
 def load_run_solutions(cfg: RootConfig, task_ids: list[str]) -> dict[str, list[Grid]]:

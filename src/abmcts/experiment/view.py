@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from abmcts.arc import loaders
-from abmcts.arc.treefile import read_tree_nodes
 from abmcts.errors import InputError
 from abmcts.experiment.config import RootConfig
 from abmcts.experiment.paths import RunPaths
+from abmcts.experiment.treecache import read_tree
 from abmcts.io import atomic_write_text, read_json
 from abmcts.treeview.arc import render_task_tree
 
@@ -36,10 +37,7 @@ class RunView:
         path = self.paths.tree(task_id)
         if not path.exists():
             raise InputError(f"tree file {path}: not found; run the search stage for this task first")
-        tree = read_json(path, "tree file")
-        if not isinstance(tree, dict):
-            raise InputError(f"tree file {path}: a tree file must be a JSON object")
-        tree = {**tree, "nodes": read_tree_nodes(tree, f"tree file {path}")}
+        tree = read_tree(path, partial(_check_object, path))  # the score's trees, not read again
         solutions = self.solutions.get(task_id) if self.solutions is not None else None
         return render_task_tree(
             tree, self.tasks[task_id], self.attempts.get(task_id), solutions, run=self.cfg.run.name
@@ -48,3 +46,8 @@ class RunView:
     def write(self, task_id: str, out: str | Path) -> Path:
         atomic_write_text(out, self.page(task_id))
         return Path(out)
+
+
+def _check_object(path: Path, tree: Any) -> None:
+    if not isinstance(tree, dict):
+        raise InputError(f"tree file {path}: a tree file must be a JSON object")

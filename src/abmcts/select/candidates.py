@@ -16,7 +16,7 @@ import numpy as np
 from abmcts.arc.node import TreeNode
 from abmcts.select.plausibility import CHECKS, Relations, plausibility
 from abmcts.select.task_view import TaskView
-from abmcts.select.trees import has_answer, outputs_key
+from abmcts.select.trees import OutputsKeys, has_answer
 
 FEATURES = (
     "reward",
@@ -78,13 +78,9 @@ def candidates(all_nodes: list[TreeNode], task: TaskView | None) -> list[Candida
     size = max(len(all_nodes), 1)
     best = max(n["reward"] for n in answered)
     groups: dict[str, list[TreeNode]] = {}
-    keys: dict[int, str] = {}  # tree files share one outputs list between equal nodes: encode it once
+    key_of = OutputsKeys()
     for node in answered:
-        outputs = node["test_outputs"]
-        key = keys.get(id(outputs))
-        if key is None:
-            key = keys[id(outputs)] = outputs_key(node)
-        groups.setdefault(key, []).append(node)
+        groups.setdefault(key_of(node), []).append(node)
     rel: Relations | None = None
     tests: list[np.ndarray] = []
     if task is not None:

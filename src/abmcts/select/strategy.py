@@ -22,7 +22,7 @@ from abmcts.select.context import SelectionContext
 from abmcts.select.judge import check_judge
 from abmcts.select.params import NoParams, parse_params
 from abmcts.select.ranker import load_model
-from abmcts.select.trees import has_answer, outputs_key
+from abmcts.select.trees import OutputsKeys, has_answer
 
 # The whole tree (answered or not) and the task's context -> node ids, best first.
 Rank = Callable[[list[TreeNode], SelectionContext], list[int]]
@@ -100,11 +100,12 @@ def rank_programs(tree: Mapping[str, Any], strategy: str, ctx: SelectionContext 
     if ctx is None:
         ctx = SelectionContext(params=strategy_params(strategy, None))
     by_id = {node["id"]: node for node in tree["nodes"]}
+    key_of = OutputsKeys()
     seen: set[str] = set()
     ranked: list[int] = []
     for node_id in get_strategy(strategy).rank(tree["nodes"], ctx):
         node = by_id[node_id]
-        key = outputs_key(node)
+        key = key_of(node)
         if key in seen or not has_answer(node):
             continue
         seen.add(key)

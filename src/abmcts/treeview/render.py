@@ -191,16 +191,24 @@ def _payload(nodes: Sequence[ViewNode], step: Mapping[int, int]) -> dict[str, An
     """Node details with every distinct grid stored once (nodes often share outputs)."""
     grids: list[list[str]] = []
     index: dict[tuple[str, ...], int] = {}
+    # by grid object too: nodes share grid objects (a demo's expected output, a tree file's grids);
+    # an entry holds its grid, so its id cannot be reused while this runs
+    seen: dict[int, tuple[Grid | None, int | None]] = {}
 
     def grid_ref(grid: Grid | None) -> int | None:
+        hit = seen.get(id(grid))
+        if hit is not None:
+            return hit[1]
         rows = _grid_rows(grid)
-        if rows is None:
-            return None
-        key = tuple(rows)
-        if key not in index:
-            index[key] = len(grids)
-            grids.append(rows)
-        return index[key]
+        ref = None
+        if rows is not None:
+            key = tuple(rows)
+            if key not in index:
+                index[key] = len(grids)
+                grids.append(rows)
+            ref = index[key]
+        seen[id(grid)] = (grid, ref)
+        return ref
 
     details = {}
     for n in nodes:

@@ -8,7 +8,7 @@ from abmcts.arc.node import TreeNode
 from abmcts.select.candidates import Candidate
 from abmcts.select.context import SelectionContext
 from abmcts.select.strategy import Rank, Scorer
-from abmcts.select.trees import has_answer, outputs_key
+from abmcts.select.trees import OutputsKeys, has_answer
 
 
 def of_answered(fn: Callable[[list[TreeNode]], list[int]]) -> Rank:
@@ -24,8 +24,9 @@ def reward_then_latest(nodes: list[TreeNode]) -> list[int]:
 def answer_groups(nodes: list[TreeNode]) -> dict[str, list[TreeNode]]:
     """Nodes grouped by their test outputs (one group per distinct answer), in order of first appearance."""
     groups: dict[str, list[TreeNode]] = {}
+    key_of = OutputsKeys()
     for node in nodes:
-        groups.setdefault(outputs_key(node), []).append(node)
+        groups.setdefault(key_of(node), []).append(node)
     return groups
 
 
