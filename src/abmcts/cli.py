@@ -20,6 +20,7 @@ from abmcts.experiment.gc_schedule import schedule_collections
 from abmcts.experiment.interrupt import INTERRUPTED, INTERRUPTED_LINE
 from abmcts.experiment.keys import did_you_mean, is_known, schema_keys
 from abmcts.experiment.shared import anchor_shared_paths
+from abmcts.experiment.treecache import forget as forget_trees
 from abmcts.experiment.validate import validate_config
 from abmcts.score.report import SUMMARY_KEYS
 from abmcts.stages import STAGES
@@ -130,6 +131,8 @@ def run_stages(
     except KeyboardInterrupt:
         print(INTERRUPTED_LINE, file=sys.stderr, flush=True)
         sys.exit(INTERRUPTED)
+    finally:
+        forget_trees()
 
 
 def run_stage(name: str, cfg: RootConfig, **options: Any) -> dict[str, Any]:

@@ -157,3 +157,16 @@ def test_stages_in_one_process_share_reads_but_see_a_tampered_tree(tmp_path, mon
         score_stage(cfg)
     with pytest.raises(InputError, match=r"settings do not match its fingerprint"):
         load_run_trees(cfg)
+
+
+def test_a_command_forgets_the_trees_when_its_stages_are_done(tmp_path):
+    """`cli.run_stages` ends holding nothing: a multirun's next job searches without the last
+    run's trees in memory (the select stage left them held)."""
+    from abmcts.cli import run_stages
+
+    cfg = smoke_config(tmp_path, "runs", "data.limit=1", "executor=sequential", "tracking=none")
+    run_stages(["fetch", "search"], cfg)
+    load_run_trees(cfg)
+    assert treecache._LATEST
+    run_stages(["select"], cfg)
+    assert treecache._LATEST == {}
