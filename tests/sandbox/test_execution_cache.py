@@ -9,6 +9,7 @@ import pytest
 from abmcts.errors import InputError
 from abmcts.sandbox.cache import CachedExecutor
 from abmcts.sandbox.pool import ExecResult, Executor
+from abmcts.sqlite_store import record_digest
 
 GRIDS = [[[1, 2], [3, 4]], [[5]]]
 FLIP = "def transform(g):\n    return [row[::-1] for row in g]\n"
@@ -109,7 +110,7 @@ def test_a_changed_row_stops_a_replay_naming_file_and_key(tmp_path):
     CachedExecutor(CountingExecutor(), path, LIMITS).run(FLIP, GRIDS)
     conn = sqlite3.connect(path)
     key = conn.execute("SELECT key FROM executions").fetchone()[0]
-    conn.execute("UPDATE executions SET results = replace(results, '[[1]]', '[[7]]')")
+    conn.execute("""UPDATE executions SET results = replace(results, '["1"]', '["7"]')""")
     conn.commit()
     conn.close()
     replay = CachedExecutor(CountingExecutor(), path, LIMITS, mode="replay")
@@ -126,3 +127,70 @@ def test_a_store_whose_table_was_lost_with_its_log_is_refused(tmp_path):
     conn.close()
     with pytest.raises(InputError, match="no table 'executions'"):
         CachedExecutor(CountingExecutor(), path, LIMITS)
+
+
+def _put_row(path, results: str) -> None:
+    """Replace the only row's results with `results`, with a digest that matches (as this module
+    would have written it): what the decoding alone makes of a row."""
+    conn = sqlite3.connect(path)
+    key = conn.execute("SELECT key FROM executions").fetchone()[0]
+    conn.execute("UPDATE executions SET results = ?, digest = ?", (results, record_digest(key, results)))
+    conn.commit()
+    conn.close()
+
+
+def test_outputs_are_stored_as_digit_rows_and_read_back_as_grids(tmp_path, sandbox):
+    path = tmp_path / "executions.sqlite"
+    first = CachedExecutor(sandbox, path, LIMITS).run(FLIP, GRIDS)
+    (stored,) = sqlite3.connect(path).execute("SELECT results FROM executions").fetchone()
+    assert stored == '[[["21","43"],null,null],[["5"],null,null]]'
+    inner = CountingExecutor()
+    assert CachedExecutor(inner, path, LIMITS, mode="replay").run(FLIP, GRIDS) == first
+    assert inner.calls == 0 and first[0].output == [[2, 1], [4, 3]]
+
+
+def test_rows_written_with_grids_as_int_lists_are_still_hits(tmp_path):
+    path = tmp_path / "executions.sqlite"
+    CachedExecutor(CountingExecutor(), path, LIMITS).run(FLIP, GRIDS)
+    _put_row(path, '[[[[2,1],[4,3]],null,null],[null,"boom","error"]]')
+    inner = CountingExecutor()
+    results = CachedExecutor(inner, path, LIMITS, mode="replay").run(FLIP, GRIDS)
+    assert results == [ExecResult([[2, 1], [4, 3]], None, None), ExecResult(None, "boom", "error")]
+    assert inner.calls == 0
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        '["12","3"]',
+        '["1a"]',
+        '[""]',
+        '["²"]',
+        '["1",2]',
+        f'["{"1" * 31}"]',
+        '["1"]'.replace('"1"', '"1",' * 31 + '"1"'),
+    ],
+    ids=["ragged", "letter", "empty-row", "not-ascii", "mixed", "too-wide", "too-tall"],
+)
+def test_a_stored_output_that_is_no_grid_is_a_miss_even_with_its_digest(tmp_path, output):
+    path = tmp_path / "executions.sqlite"
+    inner = CountingExecutor()
+    cache = CachedExecutor(inner, path, LIMITS)
+    cache.run(FLIP, GRIDS)
+    _put_row(path, f'[[{output},null,null],[["5"],null,null]]')
+    assert cache.run(FLIP, GRIDS)[0].output == [[2]]  # executed again
+    assert inner.calls == 2
+
+
+def test_an_output_that_is_no_plain_grid_is_stored_as_it_is(tmp_path):
+    """A foreign executor's bools stay bools (digit rows would turn them into ints)."""
+
+    class BoolExecutor(CountingExecutor):
+        def run(self, code, grids, timeout_s=None):
+            self.calls += 1
+            return [ExecResult([[True]], None, None) for _ in grids]
+
+    path = tmp_path / "executions.sqlite"
+    CachedExecutor(BoolExecutor(), path, LIMITS).run(FLIP, GRIDS)
+    (stored,) = sqlite3.connect(path).execute("SELECT results FROM executions").fetchone()
+    assert stored == "[[[[true]],null,null],[[[true]],null,null]]"

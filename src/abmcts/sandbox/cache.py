@@ -7,7 +7,9 @@ the program itself: ~10 ms per call, most of a replay's time). The key is the sh
 different entry and never a stale hit. Storing the first execution's result also makes a replay
 byte-identical for programs that are not deterministic (time, randomness, a timeout near the
 limit). Delete the file (`cache.executions_path`, default `cache/executions.sqlite`) to force
-re-execution.
+re-execution. A row holds, per grid, `[output, error, kind]` as JSON, an output as its rows of digits
+(`["01", "23"]`, as tree files store grids); rows written before that, with grids as lists of ints,
+are still read.
 
 SQLite in WAL mode with one connection per thread and process, single-statement autocommit
 writes, first writer wins, and a digest checked on every read, like `abmcts.llm.cache`: a row that
@@ -27,7 +29,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from abmcts.arc.task import digit_rows
+from abmcts.arc.task import MAX_SIDE, digit_rows, plain_digit_rows
+from abmcts.arc.treefile import decode_grid
 from abmcts.errors import InputError
 from abmcts.sandbox.pool import ExecResult
 from abmcts.sqlite_store import Table, connect_wal, record_digest
@@ -136,7 +139,7 @@ class CachedExecutor:
         with self._lock:
             self.stats.misses += 1
         results = self.executor.run(code, grids)
-        blob = json.dumps([[r.output, r.error, r.kind] for r in results], separators=(",", ":"))
+        blob = json.dumps([[_stored(r.output), r.error, r.kind] for r in results], separators=(",", ":"))
         try:  # first writer wins; a row failing its digest is replaced
             self._connect().execute(EXECUTIONS.upsert_sql(), (key, blob, record_digest(key, blob)))
         except sqlite3.DatabaseError as exc:
@@ -164,6 +167,30 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
         ) from None
 
 
+def _stored(output: Any) -> Any:
+    """An output as its rows of digits, as tree files store grids: a fifth of the text, and read
+    back at C speed (the cell-by-cell JSON of a replay's hits was a tenth of its CPU). Anything
+    that is not a grid of plain ints (a foreign executor's) is stored as it is."""
+    rows = None if output is None else plain_digit_rows(output)
+    return output if rows is None else [row.decode() for row in rows]
+
+
+def _output(stored: Any) -> Any:
+    """A stored output as a grid (either form `_stored` writes), None for no output, or `_BAD`."""
+    if stored is None:
+        return None
+    if type(stored) is list and stored and type(stored[0]) is str:
+        try:
+            grid = decode_grid(stored, "execution cache")
+        except InputError:
+            return _BAD
+        return grid if len(stored) <= MAX_SIDE and len(stored[0]) <= MAX_SIDE else _BAD
+    return stored if digit_rows(stored) is not None else _BAD
+
+
+_BAD = object()
+
+
 def _decode(blob: str, n: int) -> list[ExecResult] | None:
     """Stored results, or None (treated as a miss) if the row is not what this module writes."""
     try:
@@ -176,6 +203,7 @@ def _decode(blob: str, n: int) -> list[ExecResult] | None:
         or not all(isinstance(r, list) and len(r) == 3 for r in rows)
     ):
         return None
-    if any(output is not None and digit_rows(output) is None for output, _, _ in rows):
+    outputs = [_output(output) for output, _, _ in rows]
+    if any(output is _BAD for output in outputs):
         return None
-    return [ExecResult(output, error, kind) for output, error, kind in rows]
+    return [ExecResult(output, error, kind) for output, (_, error, kind) in zip(outputs, rows, strict=True)]
