@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from types import SimpleNamespace
 
 from tracking_helpers import node
@@ -91,25 +90,3 @@ def test_traces_are_read_from_the_finished_tree_file(tmp_path, monkeypatch):
         "trace"
     ]
     assert json.loads(tree_path.read_text())["complete"]
-
-
-def test_traces_are_written_as_tasks_finish_not_at_the_end(tmp_path, monkeypatch):
-    """Once the writer has caught up with its queue it writes what it holds: a run's traces do not
-    all wait for its last task (that tail was ~15% of a short run's wall time)."""
-    cfg = smoke_config(tmp_path, "runs", "++tracking.progress=false")
-    monkeypatch.setattr("abmcts.tracking.live.traced_tasks", lambda uri, exp, run: set())
-    monkeypatch.setattr("abmcts.tracking.live.read_tree_calls", lambda data, where: [])
-    monkeypatch.setattr("abmcts.tracking.live.read_json", lambda path, what: {})
-    monkeypatch.setattr("abmcts.tracking.live.task_trace", lambda task_id, *a, **k: task_id)
-    monitor = SearchMonitor(Tracker(SimpleNamespace(), "0", "run"), cfg)
-    written = []
-    monitor.traces.flush = lambda: (
-        written.append(list(monitor.traces.pending)) or monitor.traces.pending.clear()
-    )
-    monitor.traces.add = monitor.traces.pending.append
-    monitor(summary("t1", 2, 1.0))
-    deadline = time.monotonic() + 10
-    while not written and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert written == [["t1"]]  # before close()
-    monitor.close()

@@ -1,13 +1,10 @@
-"""The search stage's live view: `progress/*` metrics as tasks finish, and each task's trace.
+"""The search stage's live view: `progress/*` metrics as tasks finish, and each task's trace
+(written in batches, at least every FLUSH_EVERY_S seconds).
 
 `SearchMonitor` is `run_tasks`'s `on_result` hook. The hook itself only counts and queues; one
 background thread does the MLflow writes (sqlite commits wait on the disk), so the main process
-keeps collecting results while the workers search. The thread writes the traces it holds whenever
-it has caught up with the queue: they reach the UI as tasks finish, and their writing overlaps the
-search instead of waiting for its end (buffered until a time or size limit, a short run's traces
-were all written after its last task); while tasks arrive faster than it writes, they batch up
-(one store transaction per batch) to `TraceWriter.batch_spans`. A tracking failure (server gone)
-is logged once and stops further tracking; it never fails the search, whose results are on disk.
+keeps collecting results while the workers search. A tracking failure (server gone) is logged
+once and stops further tracking; it never fails the search, whose results are on disk.
 """
 
 from __future__ import annotations
@@ -26,6 +23,7 @@ from abmcts.tracking.runs import Tracker
 from abmcts.tracking.traces import TraceWriter, sampled, task_trace, traced_tasks
 
 log = logging.getLogger(__name__)
+FLUSH_EVERY_S = 10.0  # buffered traces reach the UI at least this often (and in batches: cheaper)
 _DONE = object()
 
 
@@ -45,6 +43,7 @@ class SearchMonitor:
         self.busy_s = 0.0  # the writer thread's wall and CPU time, for the overhead benchmark
         self.busy_cpu_s = 0.0
         self.failed = False
+        self._last_flush = time.monotonic()
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="mlflow-progress", daemon=True)
         self._thread.start()
@@ -118,5 +117,6 @@ class SearchMonitor:
             if trace is not None:
                 self.traces.add(trace)
                 self.traced.add(task_id)
-        if self._queue.empty():  # caught up: write now rather than at the end
+        if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
             self.traces.flush()
+            self._last_flush = time.monotonic()
