@@ -168,9 +168,9 @@ def open_store(path: str | os.PathLike) -> sqlite3.Connection:
 
 
 def _stored(output: Any) -> Any:
-    """An output as its rows of digits, as tree files store grids: a fifth of the text, and read
-    back at C speed (the cell-by-cell JSON of a replay's hits was a tenth of its CPU). Anything
-    that is not a grid of plain ints (a foreign executor's) is stored as it is."""
+    """An output as its rows of digits, as tree files store grids: about half the text, read back
+    at C speed (parsing and checking the cell-by-cell JSON of a replay's hits was ~7-10% of its
+    worker CPU). Anything that is not a grid of plain ints (a foreign executor's) is stored as it is."""
     rows = None if output is None else plain_digit_rows(output)
     return output if rows is None else [row.decode() for row in rows]
 
