@@ -7,13 +7,14 @@ import pytest
 
 from abmcts.arc.prompts import (
     PromptTemplates,
+    _shown_grid,
     grid_text,
     parse_prompt,
     prompt_hash,
     render_initial,
     render_refinement,
 )
-from abmcts.arc.task import Pair, Task, grid_problem, is_grid, plain_digit_rows
+from abmcts.arc.task import Pair, Task, grid_problem, plain_digit_rows
 from abmcts.errors import ConfigError, InputError
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "prompts" / "default.yaml"
@@ -133,8 +134,11 @@ def test_grid_text_fast_path_gives_the_cell_by_cell_text(grid):
 
 
 @pytest.mark.parametrize("grid", [*GRIDS, [], None, [[1], "2"], [[1.0]], [[1] * 31], [[1]] * 31])
-def test_is_grid_agrees_with_grid_problem(grid):
-    assert is_grid(grid) is (grid_problem(grid) is None)
+def test_a_parent_output_is_shown_exactly_when_grid_problem_finds_nothing(grid):
+    shown = _shown_grid(grid)
+    assert (shown is not None) is (grid_problem(grid) is None)
+    if shown is not None:
+        assert shown == _cell_by_cell(grid)
     if plain_digit_rows(grid) is not None:
         assert grid_problem(grid) is None
 

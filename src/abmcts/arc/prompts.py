@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from abmcts.arc.node import TreeNode
-from abmcts.arc.task import Grid, Pair, Task, grid_problem, is_grid, plain_digit_rows
+from abmcts.arc.task import Grid, Pair, Task, grid_problem, plain_digit_rows
 from abmcts.errors import ConfigError, InputError
 
 INITIAL_FIELDS = {"examples", "test_inputs", "n_train", "n_test"}
@@ -98,7 +98,22 @@ def grid_text(grid: Grid) -> str:
     rows = plain_digit_rows(grid)
     if rows is None:
         return "\n".join(" ".join(str(v) for v in row) for row in grid)
+    return _rows_text(rows)
+
+
+def _rows_text(rows: list[bytes]) -> str:
     return "\n".join(" ".join(row.decode()) for row in rows)
+
+
+def _shown_grid(out: Any) -> str | None:
+    """`grid_text(out)` if `out` is a valid grid (`grid_problem` finds nothing), else None; one pass
+    over the usual grid of plain digits, which both checks and renders it."""
+    if out is None:
+        return None
+    rows = plain_digit_rows(out)
+    if rows is not None:
+        return _rows_text(rows)
+    return grid_text(out) if grid_problem(out) is None else None
 
 
 def _block(marker: str, body: str) -> str:
@@ -185,11 +200,12 @@ def render_refinement(
     feedback, n_correct = [], 0
     for i, (pair, out) in enumerate(zip(task.train, train_outputs, strict=True)):
         err = train_errors[i] if train_errors else None
-        if out is not None and is_grid(out):
+        shown = _shown_grid(out)
+        if shown is not None:
             ok = out == pair.output
             n_correct += ok
             head = f"Example {i + 1}: {'correct' if ok else 'wrong'}"
-            body = f"Your output:\n{_block(M_PARENT_OUT, grid_text(out))}"
+            body = f"Your output:\n{_block(M_PARENT_OUT, shown)}"
         else:
             head = f"Example {i + 1}: wrong (error)"
             body = f"Error:\n{_block(M_PARENT_ERR, _error_line(err))}"
@@ -197,8 +213,9 @@ def render_refinement(
     feedback.append(f"Your program is correct for {n_correct} of {n} examples.")
     tests = []
     for i, out in enumerate(test_outputs):
-        if out is not None and is_grid(out):
-            tests.append(f"Your output on test input {i + 1}:\n{_block(M_PARENT_TEST, grid_text(out))}")
+        shown = _shown_grid(out)
+        if shown is not None:
+            tests.append(f"Your output on test input {i + 1}:\n{_block(M_PARENT_TEST, shown)}")
         else:
             err = test_errors[i] if test_errors else None
             tests.append(

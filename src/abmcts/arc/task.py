@@ -92,11 +92,6 @@ def plain_digit_rows(grid: Any) -> list[bytes] | None:
     return rows
 
 
-def is_grid(grid: Any) -> bool:
-    """`grid_problem(grid) is None`, at C speed for the usual grid."""
-    return plain_digit_rows(grid) is not None or grid_problem(grid) is None
-
-
 def validate_grid(grid: Any, where: str) -> Grid:
     problem = grid_problem(grid)
     if problem:
